@@ -1,0 +1,3 @@
+export * from './format.js';
+export * from './stats.js';
+export * from './replay.js';
