@@ -1,0 +1,86 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Command } from 'commander';
+import { CONTENDERS, resolveContenders } from '../contenders/registry.js';
+import { runAlloc } from '../measure/alloc-runner.js';
+import { collectList, resolveAllocOptions, type AllocOptions, type RawAllocOptions } from '../options.js';
+import { renderAllocTable, renderNotes, workloadHeading } from '../report/alloc-table.js';
+import { referenceLine } from '../report/reference.js';
+import { RESULTS_SCHEMA, machineInfo, resultsJson, type BenchResults } from '../results.js';
+import { WORKLOADS, resolveWorkloads } from '../workloads/registry.js';
+import { addRunOptions, pickProgress, type CliContext } from './context.js';
+
+/** Exit code when a contender failed (a crash or an allocator error, not a timeout). */
+const EXIT_CONTENDER_FAILED = 1;
+
+/** `alloc`: replay allocation traces through allocators. Also the default command. */
+export function registerAllocCommand(program: Command, ctx: CliContext, done: (code: number) => void): void {
+  const cmd = program
+    .command('alloc', { isDefault: true })
+    .description('replay CPython allocation traces through each allocator (the default command)')
+    .option('--trace <file>', 'trace file(s) or built-in workload name(s), repeatable or comma-separated (default: startup)', collectList)
+    .option('--allocators <list>', `contenders, comma-separated (default: all: ${CONTENDERS.map((c) => c.name).join(',')})`, collectList);
+  addRunOptions(cmd)
+    .addHelpText('after', allocHelpText())
+    .action(async (raw: RawAllocOptions) => {
+      done(await runAllocCommand(resolveAllocOptions(raw), ctx));
+    });
+}
+
+function allocHelpText(): string {
+  const width = Math.max(...CONTENDERS.map((c) => c.name.length), ...WORKLOADS.map((w) => w.name.length));
+  const contenders = CONTENDERS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
+  const workloads = WORKLOADS.map((w) => `  ${w.name.padEnd(width)}  ${w.summary}`).join('\n');
+  return `
+Contenders:
+${contenders}
+
+Built-in workloads:
+${workloads}
+
+Examples:
+  pnpm bench
+  pnpm bench alloc --quick --allocators pool,tlsf
+  pnpm bench alloc --trace ../shared/traces/etree.pymtrace --allocators pool,tlsf --json out.json`;
+}
+
+/** Run the alloc benchmark and print/write its results; returns the exit code. */
+export async function runAllocCommand(options: AllocOptions, ctx: CliContext): Promise<number> {
+  const workloads = resolveWorkloads(options.traces);
+  const contenders = resolveContenders(options.allocators);
+  const progress = pickProgress(ctx, options.progress);
+  const started = performance.now();
+  const run = await runAlloc(workloads, contenders, options.settings, { workerScript: ctx.workerScript, progress });
+  const results: BenchResults = {
+    schema: RESULTS_SCHEMA,
+    command: 'alloc',
+    createdAt: new Date().toISOString(),
+    machine: machineInfo(),
+    settings: options.settings,
+    workloads: run.workloads,
+    results: run.results,
+  };
+  if (options.json === '-') {
+    ctx.out(resultsJson(results));
+  } else {
+    ctx.out(renderReport(results, ctx.color));
+    ctx.out(`\nDone in ${((performance.now() - started) / 1000).toFixed(1)} s.\n`);
+  }
+  if (options.json !== null && options.json !== '-') {
+    mkdirSync(dirname(options.json), { recursive: true });
+    writeFileSync(options.json, resultsJson(results));
+    ctx.out(`Results written to ${options.json}\n`);
+  }
+  return results.results.some((r) => r.status === 'error') ? EXIT_CONTENDER_FAILED : 0;
+}
+
+/** The tables of a run: one per workload, its notes, then the reference line. */
+export function renderReport(results: BenchResults, color: boolean): string {
+  const parts: string[] = [];
+  for (const w of results.workloads) {
+    const rows = results.results.filter((r) => r.workload === w.name);
+    parts.push('', workloadHeading(w, results.settings), renderAllocTable(rows, { color }), ...renderNotes(rows));
+  }
+  parts.push('', referenceLine());
+  return `${parts.join('\n')}\n`;
+}

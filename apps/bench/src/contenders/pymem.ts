@@ -1,0 +1,40 @@
+import type { HeapBackend } from '@pymem/core';
+import { createPool } from '@pymem/pool';
+import { createTlsf } from '@pymem/tlsf';
+import type { ContenderSpec } from './api.js';
+import { HeapSubject } from './heap-subject.js';
+
+/*
+ * pymem's own allocators, each on a fresh pymem Heap of the chosen backend
+ * (--heap). Peak reserved is the heap's high-water size on the first pass:
+ * everything the allocator took from the Heap, its own state included.
+ */
+
+const HEAP_RESERVED =
+  "the heap's high-water byteLength on the first, fresh-heap pass (heap.peakByteLength): arenas, pools, TLSF blocks and the allocator's own state, in 64 KiB pages";
+
+const heapLabel = (backend: HeapBackend): string => backend;
+
+export const poolContender: ContenderSpec = {
+  name: 'pool',
+  summary: "@pymem/pool: CPython's obmalloc (arenas, 16 KiB pools, 32 size classes), every free checked",
+  reservedMeaning: HEAP_RESERVED,
+  heapLabel,
+  create: (job) => new HeapSubject(createPool({ backend: job.backend }, { checks: true }), job),
+};
+
+export const poolUncheckedContender: ContenderSpec = {
+  name: 'pool-unchecked',
+  summary: '@pymem/pool with checks: false (no allocated-block bitmap; frees are trusted)',
+  reservedMeaning: HEAP_RESERVED,
+  heapLabel,
+  create: (job) => new HeapSubject(createPool({ backend: job.backend }, { checks: false }), job),
+};
+
+export const tlsfContender: ContenderSpec = {
+  name: 'tlsf',
+  summary: '@pymem/tlsf: two-level segregated fit, O(1) malloc/free with immediate coalescing',
+  reservedMeaning: HEAP_RESERVED,
+  heapLabel,
+  create: (job) => new HeapSubject(createTlsf({ backend: job.backend }), job),
+};

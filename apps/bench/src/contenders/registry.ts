@@ -1,0 +1,45 @@
+import { UsageError } from '../errors.js';
+import type { ContenderSpec } from './api.js';
+import { nativeContender } from './native.js';
+import { poolContender, poolUncheckedContender, tlsfContender } from './pymem.js';
+import { thingContender } from './thing.js';
+
+/**
+ * Every contender the bench knows, in table order. Adding one is one entry
+ * here plus its module (a ContenderSpec).
+ */
+export const CONTENDERS: readonly ContenderSpec[] = [
+  poolContender,
+  poolUncheckedContender,
+  tlsfContender,
+  thingContender,
+  nativeContender,
+];
+
+/** The contenders a run uses when --allocators is not given. */
+export const DEFAULT_CONTENDERS: readonly string[] = CONTENDERS.map((c) => c.name);
+
+export function contenderNames(): string[] {
+  return CONTENDERS.map((c) => c.name);
+}
+
+/** The spec named `name`; throws UsageError listing the known names. */
+export function getContender(name: string): ContenderSpec {
+  const spec = CONTENDERS.find((c) => c.name === name);
+  if (!spec) {
+    throw new UsageError(`unknown allocator "${name}"; known allocators: ${contenderNames().join(', ')}`);
+  }
+  return spec;
+}
+
+/** Specs for a list of names, in the order given, each once. */
+export function resolveContenders(names: readonly string[]): ContenderSpec[] {
+  const seen = new Set<string>();
+  const specs: ContenderSpec[] = [];
+  for (const name of names) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    specs.push(getContender(name));
+  }
+  return specs;
+}

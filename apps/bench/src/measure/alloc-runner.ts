@@ -1,0 +1,232 @@
+import type { ContenderSpec } from '../contenders/api.js';
+import type { LoadedWorkload, WorkloadSpec } from '../workloads/api.js';
+import { loadWorkload } from '../workloads/trace-file.js';
+import type { AllocResult, AllocSettings, ResultStatus, WorkloadInfo } from '../results.js';
+import { ContenderWorker, ReplayTimeoutError } from './contender-worker.js';
+import type { WorkerInit } from './protocol.js';
+import type { Progress } from './progress.js';
+import { planRuns, roundCount, roundRole, warmupRounds, type RunPlan } from './schedule.js';
+import { summarize } from './stats.js';
+
+/** Where the worker script lives and where progress goes. */
+export interface RunnerEnv {
+  workerScript: URL;
+  progress: Progress;
+}
+
+/** What an alloc run produced: the workloads it replayed and one result per contender and workload. */
+export interface AllocRun {
+  workloads: WorkloadInfo[];
+  results: AllocResult[];
+}
+
+/**
+ * One contender on one workload, from worker start to result.
+ *
+ * States: running --timeout--> timeout, running --failure--> error (both final:
+ * the worker is gone and the lane takes no further part).
+ */
+interface Lane {
+  spec: ContenderSpec;
+  worker: ContenderWorker;
+  status: ResultStatus;
+  note: string | undefined;
+  peakReservedBytes: number | null;
+  plan: RunPlan;
+  /** Warm-up and timed replays done after the measuring pass. */
+  replaysDone: number;
+  runsNs: number[];
+}
+
+/** Replays planned per contender and workload before the measuring pass says otherwise. */
+function plannedReplays(settings: AllocSettings): number {
+  return 1 + settings.warmup + settings.runs;
+}
+
+/**
+ * Replay every workload with every contender: for each workload, one worker
+ * per contender, a measuring round, then interleaved warm-up and timed rounds.
+ * Workloads are loaded one at a time.
+ */
+export async function runAlloc(
+  workloads: readonly WorkloadSpec[],
+  contenders: readonly ContenderSpec[],
+  settings: AllocSettings,
+  env: RunnerEnv,
+): Promise<AllocRun> {
+  const run: AllocRun = { workloads: [], results: [] };
+  env.progress.start(workloads.length * contenders.length * plannedReplays(settings));
+  for (const spec of workloads) {
+    env.progress.update(`loading ${spec.name}`, 0);
+    const workload = loadWorkload(spec);
+    run.workloads.push(workloadInfo(workload));
+    env.progress.note(
+      `${workload.name}: ${workload.stats.events.toLocaleString('en-US')} events, ${contenders.length} contenders, heap ${settings.heap}`,
+    );
+    run.results.push(...(await benchWorkload(workload, contenders, settings, env)));
+  }
+  env.progress.stop();
+  return run;
+}
+
+export function workloadInfo(w: LoadedWorkload): WorkloadInfo {
+  return {
+    name: w.name,
+    source: w.source,
+    events: w.stats.events,
+    peakLiveBytes: w.stats.peakLiveBytes,
+    peakLiveBlocks: w.stats.peakLiveBlocks,
+  };
+}
+
+async function benchWorkload(
+  workload: LoadedWorkload,
+  contenders: readonly ContenderSpec[],
+  settings: AllocSettings,
+  env: RunnerEnv,
+): Promise<AllocResult[]> {
+  const lanes = contenders.map((spec) => startLane(spec, workload, settings, env));
+  try {
+    for (const lane of lanes) await startWorker(lane, settings, env);
+    for (const lane of lanes) await measureLane(lane, workload, settings, env);
+    await timedRounds(lanes, workload, settings, env);
+  } finally {
+    await Promise.all(lanes.map((lane) => lane.worker.close()));
+  }
+  return lanes.map((lane) => laneResult(lane, workload, settings));
+}
+
+function startLane(spec: ContenderSpec, workload: LoadedWorkload, settings: AllocSettings, env: RunnerEnv): Lane {
+  const init: WorkerInit = {
+    contender: spec.name,
+    backend: settings.heap,
+    trace: workload.trace,
+    peakLiveBytes: workload.stats.peakLiveBytes,
+    peakLiveBlocks: workload.stats.peakLiveBlocks,
+    liveAtEnd: workload.liveAtEnd,
+  };
+  return {
+    spec,
+    worker: new ContenderWorker(env.workerScript, init),
+    status: 'ok',
+    note: undefined,
+    peakReservedBytes: null,
+    plan: { warmup: settings.warmup, runs: settings.runs, reduced: false },
+    replaysDone: 0,
+    runsNs: [],
+  };
+}
+
+async function startWorker(lane: Lane, settings: AllocSettings, env: RunnerEnv): Promise<void> {
+  try {
+    await lane.worker.ready(settings.timeoutSeconds);
+  } catch (err) {
+    laneFailed(lane, err, 0, env);
+  }
+}
+
+/** Round 0: the untimed pass on the fresh allocator, which also sizes the lane's plan. */
+async function measureLane(lane: Lane, workload: LoadedWorkload, settings: AllocSettings, env: RunnerEnv): Promise<void> {
+  if (lane.status !== 'ok') return;
+  const { nevents } = workload.trace;
+  const label = `${workload.name} · ${lane.spec.name} · measuring pass`;
+  env.progress.update(label, 0);
+  try {
+    const answer = await lane.worker.request({ kind: 'measure' }, settings.timeoutSeconds, (events) =>
+      env.progress.update(label, nevents > 0 ? events / nevents : 1),
+    );
+    if (answer.kind !== 'measured') throw new Error(`expected a measured answer, got ${answer.kind}`);
+    env.progress.completeOne();
+    lane.peakReservedBytes = answer.peakReservedBytes;
+    if (answer.remark !== undefined) addNote(lane, answer.remark, env);
+    adoptPlan(lane, planRuns(answer.seconds, settings), answer.seconds, settings, env);
+  } catch (err) {
+    laneFailed(lane, err, nevents, env);
+  }
+}
+
+function adoptPlan(lane: Lane, plan: RunPlan, seconds: number, settings: AllocSettings, env: RunnerEnv): void {
+  lane.plan = plan;
+  if (!plan.reduced) return;
+  env.progress.addTotal(plan.warmup + plan.runs - settings.warmup - settings.runs);
+  const cut = [
+    plan.warmup < settings.warmup ? `${plan.warmup} of ${settings.warmup} warm-ups` : `${plan.warmup} warm-ups`,
+    plan.runs < settings.runs ? `${plan.runs} of ${settings.runs} timed runs` : `${plan.runs} timed runs`,
+  ];
+  addNote(lane, `${cut.join(', ')}: one replay takes ${seconds.toFixed(1)} s (--budget ${settings.budgetSeconds} s)`, env);
+}
+
+/** Keep a note for the results and show it now. */
+function addNote(lane: Lane, text: string, env: RunnerEnv): void {
+  lane.note = lane.note === undefined ? text : `${lane.note}; ${text}`;
+  env.progress.note(`  ${lane.spec.name}: ${text}`);
+}
+
+/** Rounds 1..: each round every lane with a role replays once, in registry order. */
+async function timedRounds(lanes: Lane[], workload: LoadedWorkload, settings: AllocSettings, env: RunnerEnv): Promise<void> {
+  const live = lanes.filter((lane) => lane.status === 'ok');
+  const plans = live.map((lane) => lane.plan);
+  const warmup = warmupRounds(plans);
+  const rounds = roundCount(plans);
+  for (let round = 0; round < rounds; round++) {
+    for (const lane of live) {
+      const role = roundRole(lane.plan, warmup, round);
+      if (role === 'idle' || lane.status !== 'ok') continue;
+      const step = role === 'timed' ? `run ${round - warmup + 1}/${lane.plan.runs}` : `warm-up ${round - warmup + lane.plan.warmup + 1}/${lane.plan.warmup}`;
+      env.progress.update(`${workload.name} · ${lane.spec.name} · ${step}`, 0);
+      await replayOnce(lane, role === 'timed', workload, settings, env);
+    }
+  }
+}
+
+async function replayOnce(lane: Lane, timed: boolean, workload: LoadedWorkload, settings: AllocSettings, env: RunnerEnv): Promise<void> {
+  const { nevents } = workload.trace;
+  try {
+    const answer = await lane.worker.request({ kind: 'replay' }, settings.timeoutSeconds, () => undefined);
+    if (answer.kind !== 'replayed') throw new Error(`expected a replayed answer, got ${answer.kind}`);
+    env.progress.completeOne();
+    lane.replaysDone++;
+    if (timed) lane.runsNs.push(nevents > 0 ? answer.ns / nevents : 0);
+  } catch (err) {
+    laneFailed(lane, err, nevents, env);
+  }
+}
+
+/** A lane stops for good: record why, drop its remaining replays from the progress total. */
+function laneFailed(lane: Lane, err: unknown, nevents: number, env: RunnerEnv): void {
+  const measuring = lane.peakReservedBytes === null ? 1 : 0;
+  const remaining = measuring + lane.plan.warmup + lane.plan.runs - lane.replaysDone;
+  env.progress.addTotal(-Math.max(0, remaining));
+  lane.status = err instanceof ReplayTimeoutError ? 'timeout' : 'error';
+  const why = err instanceof ReplayTimeoutError ? timeoutNote(err, nevents) : err instanceof Error ? err.message : String(err);
+  addNote(lane, `${lane.status}: ${why}`, env);
+  void lane.worker.close();
+}
+
+function timeoutNote(err: ReplayTimeoutError, nevents: number): string {
+  const base = `one replay took over ${err.seconds} s (--timeout)`;
+  if (err.eventsDone <= 0) return base;
+  const nsLowerBound = (err.seconds * 1e9) / err.eventsDone;
+  return `${base}; ${err.eventsDone.toLocaleString('en-US')} of ${nevents.toLocaleString('en-US')} events done by then (over ${Math.round(nsLowerBound).toLocaleString('en-US')} ns/event)`;
+}
+
+function laneResult(lane: Lane, workload: LoadedWorkload, settings: AllocSettings): AllocResult {
+  const ok = lane.status === 'ok' && lane.runsNs.length > 0;
+  const summary = lane.runsNs.length > 0 ? summarize(lane.runsNs) : null;
+  const result: AllocResult = {
+    workload: workload.name,
+    contender: lane.spec.name,
+    heap: lane.spec.heapLabel(settings.heap),
+    status: lane.status,
+    nsPerEvent: ok && summary ? summary.median : null,
+    peakReservedBytes: lane.peakReservedBytes,
+    peakLiveBytes: workload.stats.peakLiveBytes,
+    runs: ok ? lane.runsNs.length : 0,
+    runsNs: lane.runsNs,
+    spread: summary ? { min: summary.min, max: summary.max, rmad: summary.rmad } : null,
+    warmup: lane.plan.warmup,
+    events: workload.stats.events,
+  };
+  if (lane.note !== undefined) result.note = lane.note;
+  return result;
+}

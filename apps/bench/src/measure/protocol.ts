@@ -1,0 +1,39 @@
+import type { HeapBackend } from '@pymem/core';
+import type { Trace } from '@pymem/trace';
+
+/*
+ * Messages between the main thread and a contender's worker. One request is
+ * in flight at a time; `progress` messages may precede its reply.
+ *
+ * ```
+ *   main                         worker
+ *    |   (spawn, WorkerInit)  ->   |  build the subject
+ *    |   <- ready                  |
+ *    |   measure ->                |  fresh-heap pass
+ *    |   <- progress* <- measured  |
+ *    |   replay ->                 |  timed replay, leftovers freed after the clock
+ *    |   <- replayed               |
+ *    |   ...                       |
+ *    |   (terminate)               |
+ * ```
+ * Any failure answers with `failed` (the worker stays usable for nothing else).
+ */
+
+/** The worker's workerData. */
+export interface WorkerInit {
+  contender: string;
+  backend: HeapBackend;
+  trace: Trace;
+  peakLiveBytes: number;
+  peakLiveBlocks: number;
+  liveAtEnd: Uint32Array;
+}
+
+export type WorkerRequest = { kind: 'measure' } | { kind: 'replay' };
+
+export type WorkerReply =
+  | { kind: 'ready' }
+  | { kind: 'progress'; events: number }
+  | { kind: 'measured'; peakReservedBytes: number; remark?: string; seconds: number }
+  | { kind: 'replayed'; ns: number }
+  | { kind: 'failed'; message: string };

@@ -1,0 +1,114 @@
+import type { HeapBackend } from '@pymem/core';
+import { UsageError } from './errors.js';
+import { DEFAULT_CONTENDERS } from './contenders/registry.js';
+import { DEFAULT_WORKLOADS } from './workloads/registry.js';
+import type { AllocSettings } from './results.js';
+
+/*
+ * Command-line values as commander hands them over (strings, lists), and
+ * their checked form. Every check happens here, before a worker starts, and
+ * fails with a UsageError naming the option and the value.
+ */
+
+export const HEAP_BACKENDS: readonly HeapBackend[] = ['arraybuffer', 'wasm', 'shared'];
+
+/** Defaults of a full run, and of --quick. */
+export const DEFAULTS = {
+  heap: 'wasm' as HeapBackend,
+  warmup: 2,
+  runs: 7,
+  quickWarmup: 1,
+  quickRuns: 3,
+  budgetSeconds: 30,
+  timeoutSeconds: 60,
+} as const;
+
+/** The options shared by every measuring subcommand, as parsed by commander. */
+export interface RawRunOptions {
+  runs?: string;
+  warmup?: string;
+  quick?: boolean;
+  heap?: string;
+  json?: string;
+  budget?: string;
+  timeout?: string;
+  progress?: boolean;
+}
+
+/** `alloc`'s own options on top of the shared ones. */
+export interface RawAllocOptions extends RawRunOptions {
+  trace?: string[];
+  allocators?: string[];
+}
+
+export interface AllocOptions {
+  /** Built-in workload names or trace file paths, in order. */
+  traces: string[];
+  /** Contender names, in order (checked against the registry later). */
+  allocators: string[];
+  settings: AllocSettings;
+  /** Where to write the results JSON: a path, `-` for stdout, or null. */
+  json: string | null;
+  progress: boolean;
+}
+
+/** commander argParser for repeatable, comma-separated list options. */
+export function collectList(value: string, previous: string[] | undefined): string[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  return [...(previous ?? []), ...items];
+}
+
+export function resolveAllocOptions(raw: RawAllocOptions): AllocOptions {
+  const allocators = raw.allocators ?? [...DEFAULT_CONTENDERS];
+  if (raw.allocators && raw.allocators.length === 0) throw new UsageError('--allocators needs at least one name');
+  const traces = raw.trace ?? [...DEFAULT_WORKLOADS];
+  if (raw.trace && raw.trace.length === 0) throw new UsageError('--trace needs at least one file');
+  return {
+    traces,
+    allocators,
+    settings: resolveSettings(raw),
+    json: raw.json ?? null,
+    progress: raw.progress ?? true,
+  };
+}
+
+/** The run settings: --quick picks its own counts unless --runs / --warmup say otherwise. */
+export function resolveSettings(raw: RawRunOptions): AllocSettings {
+  const quick = raw.quick ?? false;
+  return {
+    heap: parseHeap(raw.heap ?? DEFAULTS.heap),
+    warmup: parseCount('--warmup', raw.warmup, quick ? DEFAULTS.quickWarmup : DEFAULTS.warmup, 0),
+    runs: parseCount('--runs', raw.runs, quick ? DEFAULTS.quickRuns : DEFAULTS.runs, 1),
+    budgetSeconds: parseSeconds('--budget', raw.budget, DEFAULTS.budgetSeconds),
+    timeoutSeconds: parseSeconds('--timeout', raw.timeout, DEFAULTS.timeoutSeconds),
+  };
+}
+
+export function parseHeap(value: string): HeapBackend {
+  const backend = HEAP_BACKENDS.find((b) => b === value);
+  if (!backend) throw new UsageError(`--heap must be one of ${HEAP_BACKENDS.join(', ')}; got "${value}"`);
+  return backend;
+}
+
+/** An integer option of at least `min`. */
+export function parseCount(option: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`${option} must be an integer >= ${min}; got "${value}"`);
+  }
+  return n;
+}
+
+/** A positive number of seconds. */
+export function parseSeconds(option: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`${option} must be a positive number of seconds; got "${value}"`);
+  }
+  return n;
+}

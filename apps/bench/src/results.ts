@@ -1,0 +1,115 @@
+import { cpus, totalmem } from 'node:os';
+import type { HeapBackend } from '@pymem/core';
+
+/*
+ * The results model. `pnpm bench alloc --json OUT` writes a BenchResults;
+ * the table is rendered from the same objects. Fields marked (required) are
+ * the documented contract; the rest may grow.
+ */
+
+/** How a contender's series on one workload ended. */
+export type ResultStatus = 'ok' | 'timeout' | 'error';
+
+/** Spread of the timed runs, in ns/event. */
+export interface Spread {
+  min: number;
+  max: number;
+  /** Median absolute deviation / median (0.01 = 1 %). */
+  rmad: number;
+}
+
+/** One contender on one workload. */
+export interface AllocResult {
+  /** Workload name (the trace file name without .pymtrace). (required) */
+  workload: string;
+  /** Contender name. (required) */
+  contender: string;
+  /** Median over the timed runs of ns per trace event; null unless status is ok. (required) */
+  nsPerEvent: number | null;
+  /** Peak bytes the contender held for the trace on its first, fresh-heap pass; null if unknown. (required) */
+  peakReservedBytes: number | null;
+  /** Max over the trace of requested bytes live at once (a property of the trace). (required) */
+  peakLiveBytes: number;
+  /** Number of timed runs behind nsPerEvent. (required) */
+  runs: number;
+  /** Memory the contender ran on: arraybuffer / wasm / shared (pymem heaps), fixed, js. */
+  heap: string;
+  status: ResultStatus;
+  /** ns/event of each timed run, in round order. */
+  runsNs: number[];
+  /** Spread of runsNs; null without timed runs. */
+  spread: Spread | null;
+  /** Untimed warm-up replays before the timed runs (after the measuring pass). */
+  warmup: number;
+  /** Events in the trace. */
+  events: number;
+  /** Why the series is short, cut or failed. */
+  note?: string;
+}
+
+/** What a workload asks of an allocator. */
+export interface WorkloadInfo {
+  name: string;
+  source: string;
+  events: number;
+  peakLiveBytes: number;
+  peakLiveBlocks: number;
+}
+
+/** The settings a run used. */
+export interface AllocSettings {
+  heap: HeapBackend;
+  warmup: number;
+  runs: number;
+  /** Seconds one contender may spend replaying one workload before its series is shortened. */
+  budgetSeconds: number;
+  /** Seconds one replay may take before its worker is stopped. */
+  timeoutSeconds: number;
+}
+
+export interface MachineInfo {
+  node: string;
+  v8: string;
+  platform: string;
+  arch: string;
+  cpuModel: string;
+  cpus: number;
+  totalMemoryBytes: number;
+}
+
+/** The whole JSON file. `results` is the required part. */
+export interface BenchResults {
+  schema: typeof RESULTS_SCHEMA;
+  command: 'alloc';
+  createdAt: string;
+  machine: MachineInfo;
+  settings: AllocSettings;
+  workloads: WorkloadInfo[];
+  results: AllocResult[];
+}
+
+/** Identifies the JSON layout; bumped when a required field changes. */
+export const RESULTS_SCHEMA = 'pymem-bench/1';
+
+export function machineInfo(): MachineInfo {
+  const cpu = cpus();
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    platform: process.platform,
+    arch: process.arch,
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    cpus: cpu.length,
+    totalMemoryBytes: totalmem(),
+  };
+}
+
+/** Reserved bytes per live byte, or null when either is unknown. */
+export function reservedPerLive(r: Pick<AllocResult, 'peakReservedBytes' | 'peakLiveBytes'>): number | null {
+  return r.peakReservedBytes !== null && r.peakLiveBytes > 0 ? r.peakReservedBytes / r.peakLiveBytes : null;
+}
+
+/** The JSON text of a run (2-space indented, trailing newline). */
+export function resultsJson(results: BenchResults): string {
+  return `${JSON.stringify(results, null, 2)}\n`;
+}

@@ -1,0 +1,330 @@
+/**
+ * PoolAllocator: CPython's obmalloc over a pymem Heap. This file holds the
+ * entry points and the hot paths; the layout they walk is drawn in layout.ts,
+ * in short:
+ *
+ * ```
+ *  arena (1 MiB, aligned)  | slot 0: raw header + bitmaps | pool 1 | pool 2 | ... | pool 63 |
+ *  pool (16 KiB, aligned)  | header (48 B) | block | block | ... | virgin ... | tail |
+ *  header words            count freeblock nextpool prevpool arenaindex szidx nextoffset maxnextoffset
+ *  free block              +0: next free block of the pool (0 ends the list)
+ * ```
+ *
+ * malloc(1..512) pops the free list of the first pool in usedpools[szidx];
+ * everything else is a named slow path (allocateFromNewPool, poolExtend,
+ * insertToUsedpool, insertToFreepool). Requests of 0 or more than 512 bytes
+ * go to the raw allocator, as CPython sends them to PyMem_RawMalloc.
+ *
+ * Tricky: a pointer is routed by the arena map alone (is its MiB of the heap
+ * an arena?), so raw blocks never need a pool header and pool blocks never
+ * need a raw header. Pointers are u32; `p >>> 0 === ptr` both coerces and
+ * rejects anything that is not a u32 integer on the fast paths.
+ */
+import {
+  ALIGNMENT_MASK,
+  ALIGNMENT_SHIFT,
+  ARENA_BITS,
+  ARENA_MASK,
+  Heap,
+  InvalidFreeError,
+  InvalidSizeError,
+  POOL_BITS,
+  SMALL_REQUEST_THRESHOLD,
+  checkSize,
+  type Allocator,
+  type HeapOptions,
+  type Ptr,
+  type PymemError,
+} from '@pymem/core';
+import { Tlsf } from '@pymem/tlsf';
+import type { PoolOptions, PoolRawAllocator, PoolStats } from './api.js';
+import { checkPoolHeap } from './check-heap.js';
+import {
+  FIRST_POOL_OFFSET,
+  POOL_NEXTPOOL,
+  ST_ARENAS,
+  ST_ARENA_MAP,
+  ST_MAP_LENGTH,
+  ST_RAW_BLOCKS,
+  ST_RAW_BYTES,
+  ST_USEDPOOLS,
+  WORD,
+  WORD_SHIFT,
+  W_COUNT,
+  W_FREEBLOCK,
+  W_SZIDX,
+  bitmapBit,
+  bitmapWord,
+} from './layout.js';
+import { growArenaTable } from './arena.js';
+import { allocateFromNewPool, insertToFreepool, insertToUsedpool, poolExtend } from './pool.js';
+import { createState, getState, setState, type PoolContext } from './state.js';
+import { collectStats, formatDebugMallocStats } from './stats.js';
+import { releaseFreeArenas } from './usable-arenas.js';
+import { poolPointerProblem, rawPointerProblem } from './validate.js';
+
+/** Shift from a pointer to the word index of its pool's header. */
+const POOL_WORD_SHIFT = POOL_BITS - WORD_SHIFT;
+/** pymalloc_realloc keeps a block in place unless it shrinks by at least a quarter. */
+const SHRINK_NUMERATOR = 3;
+const SHRINK_DENOMINATOR = 4;
+
+export class PoolAllocator implements Allocator, PoolContext {
+  /** `pool` with the allocated-block checks, `pool-unchecked` without. */
+  readonly name: 'pool' | 'pool-unchecked';
+  readonly heap: Heap;
+  /** The allocator under the pools (tlsf by default). */
+  readonly raw: PoolRawAllocator;
+  /** Whether the allocated-block bitmap is kept and every free validated. */
+  readonly checks: boolean;
+  /** Address of the state block (also in raw anchor slot 0). */
+  readonly statePtr: Ptr;
+  // Caches of state-block values, fixed for the allocator's life.
+  /** Word index of usedpools[0].nextpool. */
+  private readonly usedWord: number;
+  /** Word index of arena map entry 0, and the number of entries. */
+  private readonly mapWord: number;
+  private readonly mapLength: number;
+
+  constructor(heap: Heap, options: PoolOptions = {}) {
+    this.heap = heap;
+    this.checks = options.checks ?? true;
+    this.name = this.checks ? 'pool' : 'pool-unchecked';
+    this.raw = options.raw ?? new Tlsf(heap);
+    this.statePtr = createState(heap, this.raw, this.checks);
+    growArenaTable(this);
+    this.usedWord = (this.statePtr + ST_USEDPOOLS) >>> WORD_SHIFT;
+    this.mapWord = (this.statePtr + ST_ARENA_MAP) >>> WORD_SHIFT;
+    this.mapLength = getState(heap.u32, this.statePtr, ST_MAP_LENGTH);
+  }
+
+  /* ------------------------------------------------------------ malloc */
+
+  malloc(size: number): Ptr {
+    const n = size >>> 0;
+    if (n === size && ((n - 1) >>> 0) < SMALL_REQUEST_THRESHOLD) return this.pymallocAlloc(n);
+    return this.mallocRaw(size);
+  }
+
+  /** CPython's pymalloc_alloc, for 1 <= nbytes <= 512. */
+  private pymallocAlloc(nbytes: number): Ptr {
+    const u32 = this.heap.u32;
+    const szidx = (nbytes - 1) >>> ALIGNMENT_SHIFT;
+    const slot = this.usedWord + (szidx << 1);
+    const pool = u32[slot];
+    if (pool !== slot * WORD - POOL_NEXTPOOL) {
+      // There is a used pool for this size class: pop its free list.
+      const pw = pool >>> WORD_SHIFT;
+      u32[pw + W_COUNT]++;
+      const bp = u32[pw + W_FREEBLOCK];
+      const next = u32[bp >>> WORD_SHIFT];
+      u32[pw + W_FREEBLOCK] = next;
+      // The list ran dry: carve a virgin block, or the pool is now full.
+      if (next === 0) poolExtend(u32, pool, szidx);
+      if (this.checks) u32[bitmapWord(bp)] |= bitmapBit(bp);
+      return bp;
+    }
+    // No used pool: take an empty or virgin one (may get a new arena).
+    const bp = allocateFromNewPool(this, szidx);
+    if (this.checks) this.heap.u32[bitmapWord(bp)] |= bitmapBit(bp);
+    return bp;
+  }
+
+  private mallocRaw(size: number): Ptr {
+    checkSize(size, this.heap.maxByteLength);
+    const p = this.raw.malloc(size);
+    this.countRaw(1, this.raw.usableSize(p));
+    return p;
+  }
+
+  calloc(count: number, size: number): Ptr {
+    const nbytes = count * size;
+    if (count >>> 0 === count && size >>> 0 === size && nbytes >= 1 && nbytes <= SMALL_REQUEST_THRESHOLD) {
+      const p = this.pymallocAlloc(nbytes);
+      this.heap.u8.fill(0, p, p + nbytes);
+      return p;
+    }
+    return this.callocRaw(count, size);
+  }
+
+  private callocRaw(count: number, size: number): Ptr {
+    checkSize(count, Number.MAX_SAFE_INTEGER);
+    checkSize(size, Number.MAX_SAFE_INTEGER);
+    checkSize(count * size, this.heap.maxByteLength);
+    const p = this.raw.calloc(count, size);
+    this.countRaw(1, this.raw.usableSize(p));
+    return p;
+  }
+
+  /* -------------------------------------------------------------- free */
+
+  free(ptr: Ptr): void {
+    const p = ptr >>> 0;
+    const u32 = this.heap.u32;
+    const m = p >>> ARENA_BITS;
+    if (p === ptr && m < this.mapLength && u32[this.mapWord + m] !== 0) this.pymallocFree(u32, p);
+    else this.freeRaw(ptr);
+  }
+
+  /** CPython's pymalloc_free, for a pointer inside an arena. */
+  private pymallocFree(u32: Uint32Array, p: number): void {
+    if (this.checks) {
+      const w = bitmapWord(p);
+      const bit = bitmapBit(p);
+      if ((p & ALIGNMENT_MASK) !== 0 || (p & ARENA_MASK) < FIRST_POOL_OFFSET || (u32[w] & bit) === 0) {
+        throw this.badPoolPointer(p);
+      }
+      u32[w] ^= bit;
+    }
+    const pw = (p >>> POOL_BITS) << POOL_WORD_SHIFT;
+    const last = u32[pw + W_FREEBLOCK];
+    u32[p >>> WORD_SHIFT] = last;
+    u32[pw + W_FREEBLOCK] = p;
+    const count = u32[pw + W_COUNT] - 1;
+    u32[pw + W_COUNT] = count;
+    // The pool was full: it is used again.
+    if (last === 0) insertToUsedpool(u32, this.statePtr, pw * WORD);
+    // The pool is now empty: back to its arena's freepools.
+    else if (count === 0) insertToFreepool(this, u32, pw * WORD);
+  }
+
+  private freeRaw(ptr: Ptr): void {
+    if (ptr === 0) return;
+    this.checkRawPointer(ptr);
+    const bytes = this.raw.usableSize(ptr); // throws on a pointer that is not a live raw block
+    this.raw.free(ptr);
+    this.countRaw(-1, -bytes);
+  }
+
+  /* ----------------------------------------------------------- realloc */
+
+  realloc(ptr: Ptr, size: number): Ptr {
+    if (this.isArenaPointer(ptr)) return this.pymallocRealloc(ptr, size);
+    if (ptr === 0) return this.malloc(size);
+    return this.reallocRaw(ptr, size);
+  }
+
+  /**
+   * CPython's pymalloc_realloc: the block stays where it is when the new size
+   * fits and shrinks it by less than a quarter; otherwise allocate, copy, free.
+   */
+  private pymallocRealloc(p: number, size: number): Ptr {
+    const n = size >>> 0;
+    if (n !== size) {
+      checkSize(size, this.heap.maxByteLength);
+      throw new InvalidSizeError(size, 'larger than a u32 heap can hold');
+    }
+    if (this.checks) this.validatePoolBlock(p);
+    const u32 = this.heap.u32;
+    const blockSize = (u32[((p >>> POOL_BITS) << POOL_WORD_SHIFT) + W_SZIDX] + 1) << ALIGNMENT_SHIFT;
+    let keep = blockSize;
+    if (n <= blockSize) {
+      if (SHRINK_DENOMINATOR * n > SHRINK_NUMERATOR * blockSize) return p;
+      keep = n;
+    }
+    const q = this.malloc(n); // may throw OutOfMemoryError: p is untouched
+    this.heap.u8.copyWithin(q, p, p + keep);
+    this.free(p);
+    return q;
+  }
+
+  private reallocRaw(ptr: Ptr, size: number): Ptr {
+    this.checkRawPointer(ptr);
+    checkSize(size, this.heap.maxByteLength);
+    const before = this.raw.usableSize(ptr);
+    const q = this.raw.realloc(ptr, size);
+    this.countRaw(0, this.raw.usableSize(q) - before);
+    return q;
+  }
+
+  /* ----------------------------------------------------------- queries */
+
+  usableSize(ptr: Ptr): number {
+    if (this.isArenaPointer(ptr)) {
+      this.validatePoolBlock(ptr);
+      return (this.heap.u32[((ptr >>> POOL_BITS) << POOL_WORD_SHIFT) + W_SZIDX] + 1) << ALIGNMENT_SHIFT;
+    }
+    if (ptr === 0) throw new InvalidFreeError(ptr, 'NULL has no size');
+    this.checkRawPointer(ptr);
+    return this.raw.usableSize(ptr);
+  }
+
+  owns(ptr: Ptr): boolean {
+    if (this.isArenaPointer(ptr)) return poolPointerProblem(this.heap.u32, this.statePtr, ptr, this.checks) === null;
+    if (ptr === 0 || rawPointerProblem(ptr, this.heap.byteLength) !== null || this.isOwnMetadata(ptr)) return false;
+    return this.raw.owns(ptr);
+  }
+
+  stats(): PoolStats {
+    return collectStats(this);
+  }
+
+  /** The figures of stats() in the text layout of CPython's `sys._debugmallocstats()`. */
+  debugMallocStats(): string {
+    return formatDebugMallocStats(this.stats());
+  }
+
+  /**
+   * Walk the state block, every arena, pool, free list and bitmap, the
+   * usedpools and usable_arenas lists, then the raw allocator's own heap.
+   * Throws HeapCorruptionError naming the first broken invariant.
+   */
+  checkHeap(): void {
+    checkPoolHeap(this, this.checks);
+    this.raw.checkHeap();
+  }
+
+  /**
+   * Give back every wholly free arena, including the one CPython keeps to
+   * avoid thrashing (and, with no arena left, shrink a grown arena table), so
+   * that the raw allocator can return the heap's top. Returns the arenas
+   * released.
+   */
+  trim(): number {
+    return releaseFreeArenas(this);
+  }
+
+  /* ----------------------------------------------------------- helpers */
+
+  /** Is ptr a u32 inside a live arena? (The routing test of free and realloc.) */
+  private isArenaPointer(ptr: Ptr): boolean {
+    const p = ptr >>> 0;
+    const m = p >>> ARENA_BITS;
+    return p === ptr && m < this.mapLength && this.heap.u32[this.mapWord + m] !== 0;
+  }
+
+  /** Throw the typed error for a pointer inside an arena that is not an allocated block. */
+  private validatePoolBlock(p: number): void {
+    const problem = poolPointerProblem(this.heap.u32, this.statePtr, p, this.checks);
+    if (problem) throw problem;
+  }
+
+  private badPoolPointer(p: number): PymemError {
+    return (
+      poolPointerProblem(this.heap.u32, this.statePtr, p, this.checks) ??
+      new InvalidFreeError(p, 'the allocated-block bitmap does not mark it allocated')
+    );
+  }
+
+  /** Throw for a pointer no raw block can have: not an offset, outside the heap, or the pool's own state. */
+  private checkRawPointer(ptr: Ptr): void {
+    const problem = rawPointerProblem(ptr, this.heap.byteLength);
+    if (problem) throw problem;
+    if (this.isOwnMetadata(ptr)) throw new InvalidFreeError(ptr, "it is the pool allocator's own state, not a block");
+  }
+
+  private isOwnMetadata(ptr: Ptr): boolean {
+    return ptr === this.statePtr || ptr === getState(this.heap.u32, this.statePtr, ST_ARENAS);
+  }
+
+  private countRaw(blocks: number, bytes: number): void {
+    const u32 = this.heap.u32;
+    setState(u32, this.statePtr, ST_RAW_BLOCKS, getState(u32, this.statePtr, ST_RAW_BLOCKS) + blocks);
+    setState(u32, this.statePtr, ST_RAW_BYTES, getState(u32, this.statePtr, ST_RAW_BYTES) + bytes);
+  }
+}
+
+/** A heap and a pool allocator over it in one call. */
+export function createPool(heapOptions?: HeapOptions, options?: PoolOptions): PoolAllocator {
+  return new PoolAllocator(new Heap(heapOptions), options);
+}

@@ -1,0 +1,93 @@
+import type { AllocatorStats, Ptr, RawAllocator } from '@pymem/core';
+
+/**
+ * What the pool allocator needs from the allocator under it (tlsf by
+ * default): the malloc family for requests of 0 or more than 512 bytes, plus
+ * aligned blocks for arenas.
+ */
+export interface PoolRawAllocator extends RawAllocator {
+  /**
+   * `size` bytes at a pointer p with `(p - headroom) % align === 0`. The pool
+   * asks for `ARENA_SIZE - 16` bytes with `align = ARENA_SIZE` and
+   * `headroom = 16`, so that the raw block's 16-byte header starts the arena.
+   * A raw allocator that ignores `headroom` cannot serve the pool (arena
+   * creation then throws).
+   */
+  mallocAligned(size: number, align: number, headroom?: number): Ptr;
+  /** Store a u32 in the raw allocator's control structure (slot 0 is the pool's). */
+  setAnchor?(index: number, value: number): void;
+  getAnchor?(index: number): number;
+}
+
+export interface PoolOptions {
+  /**
+   * Keep an allocated-block bitmap and validate every free and realloc with
+   * it: double frees, interior pointers and pointers that were never handed
+   * out throw before anything changes. With `false`, free checks only what
+   * routing needs (is the pointer inside an arena?) and trusts the rest.
+   * @defaultValue true
+   */
+  checks?: boolean;
+  /**
+   * Allocator for requests of 0 or more than 512 bytes, for arenas and for the
+   * pool's own state. It must serve the same heap.
+   * @defaultValue `new Tlsf(heap)`
+   */
+  raw?: PoolRawAllocator;
+}
+
+/** One row of CPython's `sys._debugmallocstats()` size class table. */
+export interface SizeClassStats {
+  /** Size class index, 0..31. */
+  sizeClass: number;
+  /** Block size in bytes: (sizeClass + 1) * 16. */
+  blockSize: number;
+  /** Pools of this class that are in use (used or full). */
+  pools: number;
+  /** Blocks allocated in those pools. */
+  blocksInUse: number;
+  /** Blocks free in those pools: on free lists or not yet carved. */
+  availableBlocks: number;
+}
+
+/**
+ * AllocatorStats plus every figure of `sys._debugmallocstats()`. The byte
+ * figures from `bytesInAllocatedBlocks` to `bytesLostToArenaAlignment` add up
+ * to `arenaBytes`.
+ */
+export interface PoolStats extends AllocatorStats {
+  /** Requests up to this many bytes come from pools (512). */
+  smallBlockThreshold: number;
+  /** All 32 size classes, including those with no pool. */
+  sizeClasses: SizeClassStats[];
+  /** Arenas ever allocated (CPython's ntimes_arena_allocated). */
+  arenasAllocatedTotal: number;
+  /** Arenas given back to the raw allocator. */
+  arenasReclaimed: number;
+  /** Most arenas allocated at one time. */
+  arenasHighwater: number;
+  /** Arenas allocated now. */
+  arenasAllocatedCurrent: number;
+  /** arenasAllocatedCurrent * ARENA_SIZE. */
+  arenaBytes: number;
+  /** Bytes in blocks handed out from pools. */
+  bytesInAllocatedBlocks: number;
+  /** Bytes in free or not yet carved blocks of used pools. */
+  bytesInAvailableBlocks: number;
+  /** Empty pools plus pools not yet carved. */
+  unusedPools: number;
+  /** unusedPools * POOL_SIZE. */
+  bytesInUnusedPools: number;
+  /** 48 bytes per pool in use. */
+  bytesLostToPoolHeaders: number;
+  /** The tail of each pool in use too small for one more block. */
+  bytesLostToQuantization: number;
+  /** The metadata slot of each arena (16 KiB per arena). */
+  bytesLostToArenaAlignment: number;
+  /** Blocks handed out from the raw allocator (requests of 0 or > 512 bytes). */
+  rawAllocatedBlocks: number;
+  /** Their usable bytes. */
+  rawAllocatedBytes: number;
+  /** Bytes of the arena map in the state block (CPython: "arena map root"). */
+  arenaMapBytes: number;
+}

@@ -1,0 +1,186 @@
+/**
+ * stats() and debugMallocStats(): CPython's `_PyObject_DebugMallocStats`
+ * figures, gathered by marching over every arena (full pools are on no list,
+ * so walking the arenas is the only way to see them), and printed in the same
+ * text layout as `sys._debugmallocstats()`.
+ */
+import {
+  ALIGNMENT_SHIFT,
+  ARENA_SIZE,
+  NB_SMALL_SIZE_CLASSES,
+  POOL_SIZE,
+  SMALL_REQUEST_THRESHOLD,
+} from '@pymem/core';
+import type { PoolStats, SizeClassStats } from './api.js';
+import {
+  ARENA_ALIGNMENT_LOSS,
+  FIRST_POOL_OFFSET,
+  POOL_OVERHEAD,
+  ST_ARENAS,
+  ST_MAP_LENGTH,
+  ST_MAXARENAS,
+  ST_NARENAS_HIGHWATER,
+  ST_NARENAS_TOTAL,
+  ST_RAW_BLOCKS,
+  ST_RAW_BYTES,
+  WORD,
+  WORD_SHIFT,
+  W_AO_ADDRESS,
+  W_AO_NFREEPOOLS,
+  W_AO_POOL_ADDRESS,
+  W_COUNT,
+  W_SZIDX,
+  aoWordAt,
+  numBlocks,
+} from './layout.js';
+import { getState, type PoolContext } from './state.js';
+
+/** Gather every figure; cost is proportional to the number of pools. */
+export function collectStats(ctx: PoolContext): PoolStats {
+  const u32 = ctx.heap.u32;
+  const st = ctx.statePtr;
+  const classes = emptySizeClasses();
+  let narenas = 0;
+  let unusedPools = 0;
+  const tableWord = getState(u32, st, ST_ARENAS) >>> WORD_SHIFT;
+  const maxarenas = getState(u32, st, ST_MAXARENAS);
+  for (let id = 1; id <= maxarenas; id++) {
+    const ao = aoWordAt(tableWord, id);
+    const base = u32[ao + W_AO_ADDRESS];
+    if (base === 0) continue;
+    narenas++;
+    unusedPools += u32[ao + W_AO_NFREEPOOLS];
+    const end = u32[ao + W_AO_POOL_ADDRESS];
+    for (let pool = base + FIRST_POOL_OFFSET; pool < end; pool += POOL_SIZE) {
+      const pw = pool >>> WORD_SHIFT;
+      const count = u32[pw + W_COUNT];
+      if (count === 0) continue; // an empty pool: counted in unusedPools
+      const c = classes[u32[pw + W_SZIDX]];
+      c.pools++;
+      c.blocksInUse += count;
+      c.availableBlocks += numBlocks(c.sizeClass) - count;
+    }
+  }
+  return summarize(ctx, classes, narenas, unusedPools);
+}
+
+function emptySizeClasses(): SizeClassStats[] {
+  const classes: SizeClassStats[] = [];
+  for (let i = 0; i < NB_SMALL_SIZE_CLASSES; i++) {
+    classes.push({ sizeClass: i, blockSize: (i + 1) << ALIGNMENT_SHIFT, pools: 0, blocksInUse: 0, availableBlocks: 0 });
+  }
+  return classes;
+}
+
+function summarize(ctx: PoolContext, classes: SizeClassStats[], narenas: number, unusedPools: number): PoolStats {
+  const u32 = ctx.heap.u32;
+  const st = ctx.statePtr;
+  let allocatedBlocks = 0;
+  let bytesInAllocatedBlocks = 0;
+  let bytesInAvailableBlocks = 0;
+  let bytesLostToPoolHeaders = 0;
+  let bytesLostToQuantization = 0;
+  for (const c of classes) {
+    allocatedBlocks += c.blocksInUse;
+    bytesInAllocatedBlocks += c.blocksInUse * c.blockSize;
+    bytesInAvailableBlocks += c.availableBlocks * c.blockSize;
+    bytesLostToPoolHeaders += c.pools * POOL_OVERHEAD;
+    bytesLostToQuantization += c.pools * ((POOL_SIZE - POOL_OVERHEAD) % c.blockSize);
+  }
+  const total = getState(u32, st, ST_NARENAS_TOTAL);
+  const rawAllocatedBlocks = getState(u32, st, ST_RAW_BLOCKS);
+  const rawAllocatedBytes = getState(u32, st, ST_RAW_BYTES);
+  const bytesInUnusedPools = unusedPools * POOL_SIZE;
+  return {
+    allocatedBlocks: allocatedBlocks + rawAllocatedBlocks,
+    allocatedBytes: bytesInAllocatedBlocks + rawAllocatedBytes,
+    freeBytes: bytesInAvailableBlocks + bytesInUnusedPools + ctx.raw.stats().freeBytes,
+    heapBytes: ctx.heap.byteLength,
+    peakHeapBytes: ctx.heap.peakByteLength,
+    smallBlockThreshold: SMALL_REQUEST_THRESHOLD,
+    sizeClasses: classes,
+    arenasAllocatedTotal: total,
+    arenasReclaimed: total - narenas,
+    arenasHighwater: getState(u32, st, ST_NARENAS_HIGHWATER),
+    arenasAllocatedCurrent: narenas,
+    arenaBytes: narenas * ARENA_SIZE,
+    bytesInAllocatedBlocks,
+    bytesInAvailableBlocks,
+    unusedPools,
+    bytesInUnusedPools,
+    bytesLostToPoolHeaders,
+    bytesLostToQuantization,
+    bytesLostToArenaAlignment: narenas * ARENA_ALIGNMENT_LOSS,
+    rawAllocatedBlocks,
+    rawAllocatedBytes,
+    arenaMapBytes: getState(u32, st, ST_MAP_LENGTH) * WORD,
+  };
+}
+
+/* ------------------------------------------------------------ the text */
+
+/** Width of a label before the `=` (CPython's printone pads to 35). */
+const LABEL_WIDTH = 35;
+/** Width of the value after the `=`, right-aligned with thousands commas. */
+const VALUE_WIDTH = 21;
+const DIGITS_PER_GROUP = 3;
+
+/** One `label = value` line, as CPython's printone writes it. */
+export function printone(label: string, value: number): string {
+  return `${label.padEnd(LABEL_WIDTH)}=${withCommas(value).padStart(VALUE_WIDTH)}\n`;
+}
+
+/** 1234567 -> "1,234,567". */
+export function withCommas(value: number): string {
+  const digits = String(value);
+  let out = '';
+  for (let i = 0; i < digits.length; i++) {
+    if (i > 0 && (digits.length - i) % DIGITS_PER_GROUP === 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+/** Column widths of the size-class table ("%5u %6u %11zu %15zu %13zu"). */
+const CLASS_COLUMNS = [5, 6, 11, 15, 13] as const;
+
+function classRow(c: SizeClassStats): string {
+  const cells = [c.sizeClass, c.blockSize, c.pools, c.blocksInUse, c.availableBlocks];
+  return `${cells.map((v, i) => String(v).padStart(CLASS_COLUMNS[i])).join(' ')}\n`;
+}
+
+/**
+ * The text of `sys._debugmallocstats()`'s allocator part. The arena map is a
+ * flat table (no interior nodes), so its section has the form CPython prints
+ * when the radix tree has a root only.
+ */
+export function formatDebugMallocStats(s: PoolStats): string {
+  let out = `Small block threshold = ${s.smallBlockThreshold}, in ${s.sizeClasses.length} size classes.\n\n`;
+  out += 'class   size   num pools   blocks in use  avail blocks\n';
+  out += '-----   ----   ---------   -------------  ------------\n';
+  for (const c of s.sizeClasses) if (c.pools !== 0) out += classRow(c);
+  out += '\n';
+  out += printone('# arenas allocated total', s.arenasAllocatedTotal);
+  out += printone('# arenas reclaimed', s.arenasReclaimed);
+  out += printone('# arenas highwater mark', s.arenasHighwater);
+  out += printone('# arenas allocated current', s.arenasAllocatedCurrent);
+  out += printone(`${s.arenasAllocatedCurrent} arenas * ${ARENA_SIZE} bytes/arena`, s.arenaBytes);
+  out += '\n';
+  out += printone('# bytes in allocated blocks', s.bytesInAllocatedBlocks);
+  out += printone('# bytes in available blocks', s.bytesInAvailableBlocks);
+  out += printone(`${s.unusedPools} unused pools * ${POOL_SIZE} bytes`, s.bytesInUnusedPools);
+  out += printone('# bytes lost to pool headers', s.bytesLostToPoolHeaders);
+  out += printone('# bytes lost to quantization', s.bytesLostToQuantization);
+  out += printone('# bytes lost to arena alignment', s.bytesLostToArenaAlignment);
+  const total =
+    s.bytesInAllocatedBlocks +
+    s.bytesInAvailableBlocks +
+    s.bytesInUnusedPools +
+    s.bytesLostToPoolHeaders +
+    s.bytesLostToQuantization +
+    s.bytesLostToArenaAlignment;
+  out += printone('Total', total);
+  out += '\narena map counts\n';
+  out += printone('# bytes lost to arena map root', s.arenaMapBytes);
+  return out;
+}

@@ -1,0 +1,107 @@
+/**
+ * Aligned allocation: a block whose data pointer p satisfies
+ * `(p - headroom) % align == 0`.
+ *
+ * The pool asks for `mallocAligned(ARENA_SIZE - BLOCK_OVERHEAD, ARENA_SIZE,
+ * BLOCK_OVERHEAD)`: the header then starts on a 1 MiB boundary and the whole
+ * block covers exactly one arena, so arenas pack back to back:
+ *
+ * ```
+ *  k MiB                                (k+1) MiB                         (k+2) MiB
+ *  ├──┬─────────────────────────────────┼──┬──────────────────────────────┤
+ *  │h │ arena data (1 MiB - 16)          │h │ arena data (1 MiB - 16)       │
+ *  └──┴─────────────────────────────────┴──┴──────────────────────────────┘
+ * ```
+ *
+ * Inside a free block the aligned header may sit some way in; the bytes
+ * before it (the gap) become a free block of their own, so a gap is either
+ * 0 or at least MIN_BLOCK_TOTAL:
+ *
+ * ```
+ *  block                    at = aligned header
+ *  ├──┬─────────────────────┼──┬────────────────────┬──┬──────────┤
+ *  │h │ gap (free)           │h │ need (used)        │h │ rest     │
+ *  └──┴─────────────────────┴──┴────────────────────┴──┴──────────┘
+ * ```
+ *
+ * This is a cold path (the pool calls it once per arena): the search walks
+ * the free lists from the request's own class upwards and takes the first
+ * block the aligned placement fits in, so a hole left by a freed arena is
+ * reused before anything bigger is split.
+ */
+import { takeBlock } from './block.js';
+import { firstFrom, insertBlock, removeBlock } from './freelist.js';
+import {
+  BLOCK_OVERHEAD,
+  FREE,
+  LIST_COUNT,
+  MIN_BLOCK_TOTAL,
+  PREV_FREE,
+  getNextFree,
+  getSize,
+  listOf,
+  setHeader,
+  setPrevPhys,
+} from './layout.js';
+
+/**
+ * Header address, at or after `block`, of an aligned placement: its data
+ * pointer p is the first with `(p - headroom) % align == 0` that leaves
+ * either no gap or a gap that can be a block.
+ */
+export function alignedHeader(block: number, align: number, headroom: number): number {
+  const data = block + BLOCK_OVERHEAD;
+  let p = Math.ceil((data - headroom) / align) * align + headroom;
+  const gap = p - data;
+  if (gap !== 0 && gap < MIN_BLOCK_TOTAL) p += align;
+  return p - BLOCK_OVERHEAD;
+}
+
+/** Whether an aligned placement of `need` bytes fits in free block `block`. */
+function fitsAligned(u32: Uint32Array, block: number, need: number, align: number, headroom: number): boolean {
+  const at = alignedHeader(block, align, headroom);
+  return at + need <= block + getSize(u32, block);
+}
+
+/**
+ * A free block (still listed) an aligned placement of `need` bytes fits in,
+ * or 0. Lists are visited in increasing size order, skipping empty ones
+ * through the bitmaps.
+ */
+export function findAlignedFit(u32: Uint32Array, need: number, align: number, headroom: number): number {
+  let list = listOf(need);
+  while (list < LIST_COUNT) {
+    let block = firstFrom(u32, list);
+    if (block === 0) return 0;
+    list = listOf(getSize(u32, block));
+    for (; block !== 0; block = getNextFree(u32, block)) {
+      if (fitsAligned(u32, block, need, align, headroom)) return block;
+    }
+    list++;
+  }
+  return 0;
+}
+
+/**
+ * Use free block `block` (listed) for an aligned placement of `need` bytes:
+ * split the gap before it off as a free block, then take the aligned block
+ * (splitting its tail). Returns the data pointer.
+ */
+export function carveAligned(u32: Uint32Array, block: number, need: number, align: number, headroom: number): number {
+  const size = getSize(u32, block);
+  removeBlock(u32, block, size);
+  const at = alignedHeader(block, align, headroom);
+  if (at === block) {
+    takeBlock(u32, block, size, need);
+    return block + BLOCK_OVERHEAD;
+  }
+  const gapSize = at - block - BLOCK_OVERHEAD;
+  const atSize = size - (at - block);
+  setHeader(u32, block, gapSize, FREE);
+  setPrevPhys(u32, at, block);
+  setHeader(u32, at, atSize, PREV_FREE);
+  setPrevPhys(u32, at + BLOCK_OVERHEAD + atSize, at);
+  insertBlock(u32, block, gapSize);
+  takeBlock(u32, at, atSize, need);
+  return at + BLOCK_OVERHEAD;
+}

@@ -1,0 +1,393 @@
+/**
+ * The TLSF allocator: the malloc family over a pymem Heap.
+ *
+ * All state is in the heap's bytes (layout.ts draws it); this class only
+ * holds the heap, the options and figures derived from the heap's limits.
+ *
+ * malloc:  searchBlock (two bit scans) -> takeBlock (split the tail off);
+ *          slow path allocateSlow: the request's own list, then growHeap.
+ * free:    findBlock (validate in O(1)) -> freeBlock (merge right, merge
+ *          left, list) -> trimHeap when the top got big or the heap empty.
+ * realloc: shrink in place (split the tail off), grow in place into a free
+ *          right neighbour or the heap top, else malloc + copy + free.
+ *
+ * Every operation validates its arguments before it writes a byte, so a bad
+ * pointer or size throws with the heap exactly as it was.
+ */
+import type { Heap, HeapOptions, Ptr, RawAllocator } from '@pymem/core';
+import { Heap as HeapClass, HeapCorruptionError, InvalidSizeError, OutOfMemoryError, checkSize } from '@pymem/core';
+import { DEFAULT_TRIM_THRESHOLD, type TlsfOptions, type TlsfStats } from './api.js';
+import { alignedHeader, carveAligned, findAlignedFit } from './aligned.js';
+import { freeBlock, mergeRight, takeBlock } from './block.js';
+import { checkHeap } from './check.js';
+import { insertBlock, largestFree, removeBlock, searchBlock, searchOwnList } from './freelist.js';
+import {
+  AL_SIZE,
+  ANCHORS_OFFSET,
+  ANCHOR_COUNT,
+  BLOCK_OVERHEAD,
+  FIRST_BLOCK,
+  FREE,
+  FREE_BLOCKS_OFFSET,
+  LAYOUT_VERSION,
+  MAGIC_OFFSET,
+  MIN_BLOCK_TOTAL,
+  PREV_FREE,
+  SIZE_MASK,
+  TLSF_MAGIC,
+  USED_BLOCKS_OFFSET,
+  USED_BYTES_OFFSET,
+  VERSION_OFFSET,
+  adjustSize,
+  getControl,
+  getInfo,
+  getSize,
+  setControl,
+  setHeader,
+  setInfo,
+  setPrevPhys,
+} from './layout.js';
+import { findBlock, throwBadPointer } from './pointer.js';
+import { getTail, growHeap, placeSentinel, topFreeBlock, topStart, trimHeap } from './top.js';
+
+/** Largest alignment mallocAligned accepts: 2 GiB (half the u32 address space). */
+export const MAX_ALIGN = 2 ** 31;
+
+/** Set by Tlsf.attach around its `new Tlsf` so the constructor adopts the heap instead of formatting it. */
+let adopting = false;
+
+export class Tlsf implements RawAllocator {
+  readonly name = 'tlsf' as const;
+  readonly heap: Heap;
+  /** See {@link TlsfOptions.trimThreshold}. */
+  readonly trimThreshold: number;
+  /** Largest request that could ever fit in this heap; anything above is OutOfMemoryError. */
+  private readonly maxRequest: number;
+
+  /**
+   * Take over `heap`: the control structure goes at offset 0 and the rest
+   * becomes one free block. Whatever the heap held is forgotten.
+   * Throws InvalidSizeError on a bad option.
+   */
+  constructor(heap: Heap, options: TlsfOptions = {}) {
+    this.heap = heap;
+    this.trimThreshold = checkTrimThreshold(options.trimThreshold ?? DEFAULT_TRIM_THRESHOLD);
+    const room = Math.max(0, heap.maxByteLength - FIRST_BLOCK - 2 * BLOCK_OVERHEAD);
+    this.maxRequest = room - (room % AL_SIZE);
+    if (!adopting) formatHeap(heap);
+  }
+
+  /**
+   * Open a heap that already holds a TLSF layout (one a Tlsf formatted, e.g.
+   * handed over from another worker or restored from a file): nothing is
+   * written; checkHeap() runs first and throws HeapCorruptionError if the
+   * bytes are not a sound TLSF heap.
+   */
+  static attach(heap: Heap, options: TlsfOptions = {}): Tlsf {
+    checkHeap(heap);
+    adopting = true;
+    try {
+      return new Tlsf(heap, options);
+    } finally {
+      adopting = false;
+    }
+  }
+
+  // ───────────────────────────── malloc / free ─────────────────────────────
+
+  /** `size` bytes, 16-byte aligned. Throws InvalidSizeError on a bad size, OutOfMemoryError when the heap cannot grow. */
+  malloc(size: number): Ptr {
+    if (typeof size !== 'number' || size >>> 0 !== size || size > this.maxRequest) this.rejectSize(size);
+    const need = adjustSize(size);
+    let u32 = this.heap.u32;
+    let block = searchBlock(u32, need);
+    if (block === 0) {
+      block = this.allocateSlow(need, size);
+      u32 = this.heap.u32;
+    }
+    return this.useBlock(u32, block, need);
+  }
+
+  /**
+   * Give back a block. free(0) does nothing. Throws InvalidFreeError for a
+   * pointer that is not a block, DoubleFreeError for one already free.
+   */
+  free(ptr: Ptr): void {
+    if (ptr === 0) return;
+    const heap = this.heap;
+    const u32 = heap.u32;
+    const block = findBlock(u32, ptr, getTail(u32), heap.byteLength);
+    if (block < 0) throwBadPointer(ptr, block, heap.byteLength);
+    this.release(u32, block);
+  }
+
+  /** A free block (listed) of at least `need` bytes when searchBlock found none. */
+  private allocateSlow(need: number, size: number): number {
+    const heap = this.heap;
+    const block = searchOwnList(heap.u32, need);
+    if (block !== 0) return block;
+    const top = growHeap(heap, topStart(heap.u32) + BLOCK_OVERHEAD + need + BLOCK_OVERHEAD);
+    if (top === 0) throw new OutOfMemoryError(size, heap.byteLength, heap.maxByteLength);
+    return top;
+  }
+
+  /** Unlist free block `block`, take `need` bytes of it, count it. Returns the pointer. */
+  private useBlock(u32: Uint32Array, block: number, need: number): Ptr {
+    const size = getSize(u32, block);
+    removeBlock(u32, block, size);
+    this.countUsed(u32, 1, takeBlock(u32, block, size, need));
+    return block + BLOCK_OVERHEAD;
+  }
+
+  /** Free used block `block` (already validated) and trim the heap if that freed its top. */
+  private release(u32: Uint32Array, block: number): void {
+    this.countUsed(u32, -1, -getSize(u32, block));
+    const merged = freeBlock(u32, block);
+    if (!this.heap.canShrink || topFreeBlock(u32) !== merged) return;
+    if (getSize(u32, merged) >= this.trimThreshold || getControl(u32, USED_BLOCKS_OFFSET) === 0) {
+      trimHeap(this.heap, merged);
+    }
+  }
+
+  private countUsed(u32: Uint32Array, blocks: number, bytes: number): void {
+    setControl(u32, USED_BLOCKS_OFFSET, getControl(u32, USED_BLOCKS_OFFSET) + blocks);
+    setControl(u32, USED_BYTES_OFFSET, getControl(u32, USED_BYTES_OFFSET) + bytes);
+  }
+
+  /** Cold path: throw InvalidSizeError for a bad size, OutOfMemoryError for one that can never fit. */
+  private rejectSize(size: number): never {
+    checkSize(size, this.heap.maxByteLength);
+    throw new OutOfMemoryError(size, this.heap.byteLength, this.heap.maxByteLength, 'larger than any block this heap can hold');
+  }
+
+  // ──────────────────────────── calloc / realloc ───────────────────────────
+
+  /** `count * size` bytes, all zero. Throws InvalidSizeError when either is bad or the product passes the heap maximum. */
+  calloc(count: number, size: number): Ptr {
+    const max = this.heap.maxByteLength;
+    checkSize(count, max);
+    checkSize(size, max);
+    const total = count * size;
+    if (total > max) throw new InvalidSizeError(total, `count * size (${count} * ${size}) is larger than the heap's maximum of ${max} bytes`);
+    const ptr = this.malloc(total);
+    this.heap.u8.fill(0, ptr, ptr + getSize(this.heap.u32, ptr - BLOCK_OVERHEAD));
+    return ptr;
+  }
+
+  /**
+   * Resize a block, keeping its contents up to the smaller size.
+   * realloc(0, n) is malloc(n); realloc(p, 0) keeps a minimal block. Grows
+   * and shrinks in place when it can, else moves the block. Throws like
+   * free() for a bad pointer and like malloc() for a bad size; on any error
+   * the block is untouched.
+   */
+  realloc(ptr: Ptr, size: number): Ptr {
+    if (ptr === 0) return this.malloc(size);
+    const heap = this.heap;
+    const u32 = heap.u32;
+    const block = findBlock(u32, ptr, getTail(u32), heap.byteLength);
+    if (block < 0) throwBadPointer(ptr, block, heap.byteLength);
+    if (typeof size !== 'number' || size >>> 0 !== size || size > this.maxRequest) this.rejectSize(size);
+    const need = adjustSize(size);
+    const cur = getSize(u32, block);
+    if (need <= cur) {
+      this.shrinkInPlace(u32, block, cur, need);
+      return ptr;
+    }
+    if (this.growInPlace(u32, block, cur, need)) return ptr;
+    return this.moveBlock(ptr, cur, size);
+  }
+
+  /** Split the tail of used block `block` off and free it, when it can be a block. */
+  private shrinkInPlace(u32: Uint32Array, block: number, cur: number, need: number): void {
+    const rest = cur - need;
+    if (rest < MIN_BLOCK_TOTAL) return;
+    setHeader(u32, block, need, getInfo(u32, block) & PREV_FREE);
+    // The tail becomes a used block for a moment, then goes through the
+    // ordinary free path (merge with a free right neighbour, trim).
+    const spare = block + BLOCK_OVERHEAD + need;
+    const spareSize = rest - BLOCK_OVERHEAD;
+    setPrevPhys(u32, spare, block);
+    setHeader(u32, spare, spareSize, 0);
+    setPrevPhys(u32, spare + BLOCK_OVERHEAD + spareSize, spare);
+    this.countUsed(u32, 1, -BLOCK_OVERHEAD);
+    this.release(u32, spare);
+  }
+
+  /**
+   * Grow used block `block` to at least `need` bytes without moving it: into
+   * a free right neighbour, growing the heap first when the block (or that
+   * neighbour) is at the top. Returns false, changing nothing, when it cannot.
+   */
+  private growInPlace(u32: Uint32Array, block: number, cur: number, need: number): boolean {
+    const next = block + BLOCK_OVERHEAD + cur;
+    const nextInfo = getInfo(u32, next);
+    const room = (nextInfo & FREE) !== 0 ? cur + BLOCK_OVERHEAD + ((nextInfo & SIZE_MASK) >>> 0) : cur;
+    if (room < need) {
+      // Only the top can grow; `next` is then the free top block or the sentinel.
+      if (topStart(u32) !== next) return false;
+      if (growHeap(this.heap, block + BLOCK_OVERHEAD + need + BLOCK_OVERHEAD) === 0) return false;
+      u32 = this.heap.u32;
+    }
+    const size = mergeRight(u32, block, cur);
+    setHeader(u32, block, size, getInfo(u32, block) & PREV_FREE);
+    const after = block + BLOCK_OVERHEAD + size;
+    setPrevPhys(u32, after, block);
+    setInfo(u32, after, getInfo(u32, after) & ~PREV_FREE);
+    this.countUsed(u32, 0, size - cur);
+    this.shrinkInPlace(u32, block, size, need);
+    return true;
+  }
+
+  /** malloc a new block, copy `cur` bytes over, free the old one. */
+  private moveBlock(ptr: Ptr, cur: number, size: number): Ptr {
+    const fresh = this.malloc(size);
+    const heap = this.heap;
+    heap.u8.copyWithin(fresh, ptr, ptr + cur);
+    this.release(heap.u32, ptr - BLOCK_OVERHEAD);
+    return fresh;
+  }
+
+  // ──────────────────────────────── aligned ────────────────────────────────
+
+  /**
+   * `size` bytes at a data pointer p with `(p - headroom) % align === 0`.
+   * `align`: a power of two from 16 to 2^31; `headroom`: a multiple of 16
+   * below `align`. Throws InvalidSizeError on a bad size, align or
+   * headroom, OutOfMemoryError when the heap cannot grow. free() takes the
+   * block back like any other.
+   */
+  mallocAligned(size: number, align: number, headroom = 0): Ptr {
+    checkAlign(align, headroom);
+    if (align === AL_SIZE) return this.malloc(size);
+    if (typeof size !== 'number' || size >>> 0 !== size || size > this.maxRequest) this.rejectSize(size);
+    const need = adjustSize(size);
+    const heap = this.heap;
+    let block = findAlignedFit(heap.u32, need, align, headroom);
+    if (block === 0) {
+      const at = alignedHeader(topStart(heap.u32), align, headroom);
+      block = growHeap(heap, at + BLOCK_OVERHEAD + need + BLOCK_OVERHEAD);
+      if (block === 0) throw new OutOfMemoryError(size, heap.byteLength, heap.maxByteLength, `aligned to ${align}`);
+    }
+    const u32 = heap.u32;
+    const ptr = carveAligned(u32, block, need, align, headroom);
+    this.countUsed(u32, 1, getSize(u32, ptr - BLOCK_OVERHEAD));
+    return ptr;
+  }
+
+  // ─────────────────────────────── queries ─────────────────────────────────
+
+  /** Data bytes of live block `ptr` (its size, at least what was asked). Throws like free() on a bad pointer, NULL included. */
+  usableSize(ptr: Ptr): number {
+    const heap = this.heap;
+    const u32 = heap.u32;
+    const block = findBlock(u32, ptr, getTail(u32), heap.byteLength);
+    if (block < 0) throwBadPointer(ptr, block, heap.byteLength);
+    return getSize(u32, block);
+  }
+
+  /** Whether `ptr` is a live block of this heap. Never throws. */
+  owns(ptr: Ptr): boolean {
+    const heap = this.heap;
+    const u32 = heap.u32;
+    return findBlock(u32, ptr, getTail(u32), heap.byteLength) >= 0;
+  }
+
+  /** Figures from the control structure; see {@link TlsfStats}. */
+  stats(): TlsfStats {
+    const heap = this.heap;
+    const u32 = heap.u32;
+    const usedBlocks = getControl(u32, USED_BLOCKS_OFFSET);
+    const usedBytes = getControl(u32, USED_BYTES_OFFSET);
+    const freeBlocks = getControl(u32, FREE_BLOCKS_OFFSET);
+    const tail = getTail(u32);
+    const overheadBytes = BLOCK_OVERHEAD * (usedBlocks + freeBlocks + 1);
+    const freeBytes = tail + BLOCK_OVERHEAD - FIRST_BLOCK - overheadBytes - usedBytes;
+    const largest = largestFree(u32);
+    const top = topFreeBlock(u32);
+    return {
+      allocatedBlocks: usedBlocks,
+      allocatedBytes: usedBytes,
+      freeBytes,
+      heapBytes: heap.byteLength,
+      peakHeapBytes: heap.peakByteLength,
+      freeBlocks,
+      largestFreeBlock: largest,
+      topFreeBytes: top === 0 ? 0 : getSize(u32, top),
+      controlBytes: FIRST_BLOCK,
+      overheadBytes,
+      fragmentation: freeBytes === 0 ? 0 : 1 - largest / freeBytes,
+      trimThreshold: this.trimThreshold,
+    };
+  }
+
+  /** Verify every invariant; throws HeapCorruptionError naming the first broken one. */
+  checkHeap(): void {
+    checkHeap(this.heap);
+  }
+
+  // ─────────────────────────────── anchors ─────────────────────────────────
+
+  /** Anchor slot `i` (0..ANCHOR_COUNT-1); 0 until set. Throws InvalidSizeError on a bad index. */
+  getAnchor(i: number): number {
+    checkAnchorIndex(i);
+    return getControl(this.heap.u32, ANCHORS_OFFSET + i * 4);
+  }
+
+  /** Store a u32 in anchor slot `i`. Throws InvalidSizeError on a bad index or value. */
+  setAnchor(i: number, value: number): void {
+    checkAnchorIndex(i);
+    if (typeof value !== 'number' || value >>> 0 !== value) {
+      throw new InvalidSizeError(value, 'an anchor holds a u32 (an integer in 0..2^32-1)');
+    }
+    setControl(this.heap.u32, ANCHORS_OFFSET + i * 4, value);
+  }
+}
+
+/** A new Heap with `heapOptions`, taken over by a new Tlsf. */
+export function createTlsf(heapOptions?: HeapOptions, options?: TlsfOptions): Tlsf {
+  return new Tlsf(new HeapClass(heapOptions), options);
+}
+
+// ─────────────────────────────── cold helpers ──────────────────────────────
+
+/** Write an empty TLSF layout: control structure, one free block, the sentinel. */
+function formatHeap(heap: Heap): void {
+  const u32 = heap.u32;
+  const end = heap.byteLength;
+  if (end < FIRST_BLOCK + MIN_BLOCK_TOTAL + BLOCK_OVERHEAD) {
+    throw new HeapCorruptionError('heap too small for the TLSF control structure', end);
+  }
+  u32.fill(0, 0, FIRST_BLOCK >>> 2);
+  setControl(u32, MAGIC_OFFSET, TLSF_MAGIC);
+  setControl(u32, VERSION_OFFSET, LAYOUT_VERSION);
+  const tail = end - BLOCK_OVERHEAD;
+  const size = tail - FIRST_BLOCK - BLOCK_OVERHEAD;
+  setPrevPhys(u32, FIRST_BLOCK, 0);
+  setHeader(u32, FIRST_BLOCK, size, FREE);
+  placeSentinel(u32, tail, FIRST_BLOCK, PREV_FREE);
+  insertBlock(u32, FIRST_BLOCK, size);
+}
+
+function checkTrimThreshold(t: number): number {
+  if (t === Infinity) return t;
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 0) {
+    throw new InvalidSizeError(t, 'trimThreshold must be a non-negative integer or Infinity');
+  }
+  return t;
+}
+
+function checkAlign(align: number, headroom: number): void {
+  if (typeof align !== 'number' || !Number.isInteger(align) || align < AL_SIZE || align > MAX_ALIGN || (align & (align - 1)) !== 0) {
+    throw new InvalidSizeError(align, `align must be a power of two from ${AL_SIZE} to 2^31`);
+  }
+  if (typeof headroom !== 'number' || !Number.isInteger(headroom) || headroom < 0 || headroom % AL_SIZE !== 0 || headroom >= align) {
+    throw new InvalidSizeError(headroom, `headroom must be a multiple of ${AL_SIZE} below align (${align})`);
+  }
+}
+
+function checkAnchorIndex(i: number): void {
+  if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= ANCHOR_COUNT) {
+    throw new InvalidSizeError(i, `anchor index must be an integer in 0..${ANCHOR_COUNT - 1}`);
+  }
+}
