@@ -22,7 +22,8 @@ export function buildProgram(ctx: CliContext, done: (code: number) => void): Com
     .description("pymem's benchmark: replays CPython allocation traces through pymem's allocators and their peers (`pnpm bench` at the repo root)")
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s) })
-    .showHelpAfterError('(add --help for usage)');
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', '\nWith no command, alloc runs. See `pymem-bench alloc --help` for its options.');
   registerAllocCommand(program, ctx, done);
   return program;
 }

@@ -35,12 +35,14 @@ export interface AllocResult {
   /** Memory the contender ran on: arraybuffer / wasm / shared (pymem heaps), fixed, js. */
   heap: string;
   status: ResultStatus;
-  /** ns/event of each timed run, in round order. */
+  /** ns/event of each timed run (its summed replay time / (replaysPerRun x events)), in round order. */
   runsNs: number[];
   /** Spread of runsNs; null without timed runs. */
   spread: Spread | null;
-  /** Untimed warm-up replays before the timed runs (after the measuring pass). */
+  /** Untimed warm-up runs before the timed runs (after the measuring pass). */
   warmup: number;
+  /** Replays in each run (short replays are repeated so a run lasts at least 0.1 s); runsNs are per event either way. */
+  replaysPerRun: number;
   /** Events in the trace. */
   events: number;
   /** Why the series is short, cut or failed. */

@@ -45,8 +45,6 @@ import {
   ST_ARENAS,
   ST_ARENA_MAP,
   ST_MAP_LENGTH,
-  ST_RAW_BLOCKS,
-  ST_RAW_BYTES,
   ST_USEDPOOLS,
   WORD,
   WORD_SHIFT,
@@ -58,7 +56,7 @@ import {
 } from './layout.js';
 import { growArenaTable } from './arena.js';
 import { allocateFromNewPool, insertToFreepool, insertToUsedpool, poolExtend } from './pool.js';
-import { createState, getState, setState, type PoolContext } from './state.js';
+import { createState, getState, type PoolContext } from './state.js';
 import { collectStats, formatDebugMallocStats } from './stats.js';
 import { releaseFreeArenas } from './usable-arenas.js';
 import { poolPointerProblem, rawPointerProblem } from './validate.js';
@@ -132,9 +130,7 @@ export class PoolAllocator implements Allocator, PoolContext {
 
   private mallocRaw(size: number): Ptr {
     checkSize(size, this.heap.maxByteLength);
-    const p = this.raw.malloc(size);
-    this.countRaw(1, this.raw.usableSize(p));
-    return p;
+    return this.raw.malloc(size);
   }
 
   calloc(count: number, size: number): Ptr {
@@ -151,9 +147,7 @@ export class PoolAllocator implements Allocator, PoolContext {
     checkSize(count, Number.MAX_SAFE_INTEGER);
     checkSize(size, Number.MAX_SAFE_INTEGER);
     checkSize(count * size, this.heap.maxByteLength);
-    const p = this.raw.calloc(count, size);
-    this.countRaw(1, this.raw.usableSize(p));
-    return p;
+    return this.raw.calloc(count, size);
   }
 
   /* -------------------------------------------------------------- free */
@@ -191,9 +185,7 @@ export class PoolAllocator implements Allocator, PoolContext {
   private freeRaw(ptr: Ptr): void {
     if (ptr === 0) return;
     this.checkRawPointer(ptr);
-    const bytes = this.raw.usableSize(ptr); // throws on a pointer that is not a live raw block
-    this.raw.free(ptr);
-    this.countRaw(-1, -bytes);
+    this.raw.free(ptr); // throws, changing nothing, on a pointer that is not a live raw block
   }
 
   /* ----------------------------------------------------------- realloc */
@@ -231,10 +223,7 @@ export class PoolAllocator implements Allocator, PoolContext {
   private reallocRaw(ptr: Ptr, size: number): Ptr {
     this.checkRawPointer(ptr);
     checkSize(size, this.heap.maxByteLength);
-    const before = this.raw.usableSize(ptr);
-    const q = this.raw.realloc(ptr, size);
-    this.countRaw(0, this.raw.usableSize(q) - before);
-    return q;
+    return this.raw.realloc(ptr, size);
   }
 
   /* ----------------------------------------------------------- queries */
@@ -315,12 +304,6 @@ export class PoolAllocator implements Allocator, PoolContext {
 
   private isOwnMetadata(ptr: Ptr): boolean {
     return ptr === this.statePtr || ptr === getState(this.heap.u32, this.statePtr, ST_ARENAS);
-  }
-
-  private countRaw(blocks: number, bytes: number): void {
-    const u32 = this.heap.u32;
-    setState(u32, this.statePtr, ST_RAW_BLOCKS, getState(u32, this.statePtr, ST_RAW_BLOCKS) + blocks);
-    setState(u32, this.statePtr, ST_RAW_BYTES, getState(u32, this.statePtr, ST_RAW_BYTES) + bytes);
   }
 }
 

@@ -84,9 +84,13 @@ export interface PoolStats extends AllocatorStats {
   bytesLostToQuantization: number;
   /** The metadata slot of each arena (16 KiB per arena). */
   bytesLostToArenaAlignment: number;
-  /** Blocks handed out from the raw allocator (requests of 0 or > 512 bytes). */
+  /**
+   * Blocks handed out from the raw allocator (requests of 0 or > 512 bytes):
+   * the raw allocator's live blocks minus the pool's own (state block, arena
+   * table, arenas). Assumes the raw allocator serves this pool only.
+   */
   rawAllocatedBlocks: number;
-  /** Their usable bytes. */
+  /** Their usable bytes, on the same terms. */
   rawAllocatedBytes: number;
   /** Bytes of the arena map in the state block (CPython: "arena map root"). */
   arenaMapBytes: number;

@@ -87,12 +87,10 @@
  *  +24   narenas_currently_allocated
  *  +28   ntimes_arena_allocated
  *  +32   narenas_highwater
- *  +36   raw blocks            blocks callers got from the raw allocator through us
- *  +40   raw bytes             their usable sizes
- *  +44   map length            entries in the arena map
- *  +48   usedpools[32]         (nextpool, prevpool) per size class: 256 bytes
- *  +304  nfp2lasta[64]         arena id of the last usable arena with n free pools
- *  +560  arena map[...]        heap MiB index -> arena id (0 = not an arena)
+ *  +36   map length            entries in the arena map
+ *  +40   usedpools[32]         (nextpool, prevpool) per size class: 256 bytes
+ *  +296  nfp2lasta[64]         arena id of the last usable arena with n free pools
+ *  +552  arena map[...]        heap MiB index -> arena id (0 = not an arena)
  * ```
  *
  * Tricky: usedpools entry i is the nextpool/prevpool pair of a fake pool
@@ -219,9 +217,7 @@ export const ST_USABLE_ARENAS = ST_UNUSED_ARENAS + WORD;
 export const ST_NARENAS_CURRENT = ST_USABLE_ARENAS + WORD;
 export const ST_NARENAS_TOTAL = ST_NARENAS_CURRENT + WORD;
 export const ST_NARENAS_HIGHWATER = ST_NARENAS_TOTAL + WORD;
-export const ST_RAW_BLOCKS = ST_NARENAS_HIGHWATER + WORD;
-export const ST_RAW_BYTES = ST_RAW_BLOCKS + WORD;
-export const ST_MAP_LENGTH = ST_RAW_BYTES + WORD;
+export const ST_MAP_LENGTH = ST_NARENAS_HIGHWATER + WORD;
 export const ST_USEDPOOLS = ST_MAP_LENGTH + WORD;
 /** usedpools: a (nextpool, prevpool) pair per size class. */
 export const USEDPOOL_ENTRY_BYTES = 2 * WORD;

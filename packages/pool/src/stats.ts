@@ -16,13 +16,12 @@ import {
   ARENA_ALIGNMENT_LOSS,
   FIRST_POOL_OFFSET,
   POOL_OVERHEAD,
+  RAW_HEADER_BYTES,
   ST_ARENAS,
   ST_MAP_LENGTH,
   ST_MAXARENAS,
   ST_NARENAS_HIGHWATER,
   ST_NARENAS_TOTAL,
-  ST_RAW_BLOCKS,
-  ST_RAW_BYTES,
   WORD,
   WORD_SHIFT,
   W_AO_ADDRESS,
@@ -88,13 +87,15 @@ function summarize(ctx: PoolContext, classes: SizeClassStats[], narenas: number,
     bytesLostToQuantization += c.pools * ((POOL_SIZE - POOL_OVERHEAD) % c.blockSize);
   }
   const total = getState(u32, st, ST_NARENAS_TOTAL);
-  const rawAllocatedBlocks = getState(u32, st, ST_RAW_BLOCKS);
-  const rawAllocatedBytes = getState(u32, st, ST_RAW_BYTES);
+  const raw = ctx.raw.stats();
+  const own = ownRawBlocks(ctx, narenas);
+  const rawAllocatedBlocks = raw.allocatedBlocks - own.blocks;
+  const rawAllocatedBytes = raw.allocatedBytes - own.bytes;
   const bytesInUnusedPools = unusedPools * POOL_SIZE;
   return {
     allocatedBlocks: allocatedBlocks + rawAllocatedBlocks,
     allocatedBytes: bytesInAllocatedBlocks + rawAllocatedBytes,
-    freeBytes: bytesInAvailableBlocks + bytesInUnusedPools + ctx.raw.stats().freeBytes,
+    freeBytes: bytesInAvailableBlocks + bytesInUnusedPools + raw.freeBytes,
     heapBytes: ctx.heap.byteLength,
     peakHeapBytes: ctx.heap.peakByteLength,
     smallBlockThreshold: SMALL_REQUEST_THRESHOLD,
@@ -115,6 +116,28 @@ function summarize(ctx: PoolContext, classes: SizeClassStats[], narenas: number,
     rawAllocatedBytes,
     arenaMapBytes: getState(u32, st, ST_MAP_LENGTH) * WORD,
   };
+}
+
+/**
+ * The raw blocks the pool holds for itself: the state block, the arena table
+ * and one block per arena. The rest of the raw allocator's blocks are the
+ * callers' requests of 0 or > 512 bytes.
+ *
+ * Tricky: this assumes the raw allocator serves this pool only (the default,
+ * a Tlsf of its own). Counting per call instead would cost a usableSize()
+ * on every raw malloc and free.
+ */
+function ownRawBlocks(ctx: PoolContext, narenas: number): { blocks: number; bytes: number } {
+  const st = ctx.statePtr;
+  const table = getState(ctx.heap.u32, st, ST_ARENAS);
+  let bytes = ctx.raw.usableSize(st) + ctx.raw.usableSize(table);
+  const tableWord = table >>> WORD_SHIFT;
+  const maxarenas = getState(ctx.heap.u32, st, ST_MAXARENAS);
+  for (let id = 1; id <= maxarenas; id++) {
+    const base = ctx.heap.u32[aoWordAt(tableWord, id) + W_AO_ADDRESS];
+    if (base !== 0) bytes += ctx.raw.usableSize(base + RAW_HEADER_BYTES);
+  }
+  return { blocks: 2 + narenas, bytes };
 }
 
 /* ------------------------------------------------------------ the text */

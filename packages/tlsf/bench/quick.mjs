@@ -5,8 +5,12 @@
 // Runs against dist/ (plain Node cannot load the TypeScript sources). Not a
 // test: figures vary with the machine. The repo-wide comparison lives in the
 // bench app (`pnpm bench` at the repo root).
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { createTlsf } from '../dist/index.js';
+
+const BACKENDS = ['wasm', 'arraybuffer', 'shared'];
 
 const SLOTS = 1024; // live blocks kept while churning
 const PAIRS = 2_000_000; // timed malloc/free pairs per run
@@ -70,6 +74,16 @@ function run(backend) {
   );
 }
 
-console.log(`churn: ${SLOTS} live blocks, sizes ${MIN_SIZE}..${MAX_SIZE}, ${PAIRS} free+malloc pairs per run`);
-for (const backend of ['wasm', 'arraybuffer', 'shared']) run(backend);
+// Each backend runs in its own process: V8 specialises the hot functions on
+// the first typed-array kind it sees (views over a resizable ArrayBuffer are
+// a different kind), so sharing a process would mix the figures.
+const only = process.argv[2];
+if (only) {
+  run(only);
+} else {
+  console.log(`churn: ${SLOTS} live blocks, sizes ${MIN_SIZE}..${MAX_SIZE}, ${PAIRS} free+malloc pairs per run`);
+  for (const backend of BACKENDS) {
+    process.stdout.write(execFileSync(process.execPath, [fileURLToPath(import.meta.url), backend]));
+  }
+}
 obs.disconnect();

@@ -27,7 +27,7 @@ import {
   FREE_BLOCKS_OFFSET,
   LIST_COUNT,
   SL_BITS,
-  SL_SIZE,
+  SL_MASK,
   ffs,
   fls,
   getControl,
@@ -58,7 +58,7 @@ export function insertBlock(u32: Uint32Array, block: number, size: number): void
   setHead(u32, list, block);
   const fl = list >>> SL_BITS;
   setControl(u32, FL_MAP_OFFSET, getControl(u32, FL_MAP_OFFSET) | (1 << fl));
-  setSlMap(u32, fl, getSlMap(u32, fl) | (1 << (list & (SL_SIZE - 1))));
+  setSlMap(u32, fl, getSlMap(u32, fl) | (1 << (list & SL_MASK)));
   setControl(u32, FREE_BLOCKS_OFFSET, getControl(u32, FREE_BLOCKS_OFFSET) + 1);
 }
 
@@ -80,7 +80,7 @@ export function removeBlock(u32: Uint32Array, block: number, size: number): void
 /** List `list` just became empty: clear its slMap bit, and its flMap bit if the level is empty. */
 function clearListBit(u32: Uint32Array, list: number): void {
   const fl = list >>> SL_BITS;
-  const slMap = getSlMap(u32, fl) & ~(1 << (list & (SL_SIZE - 1)));
+  const slMap = getSlMap(u32, fl) & ~(1 << (list & SL_MASK));
   setSlMap(u32, fl, slMap);
   if (slMap === 0) setControl(u32, FL_MAP_OFFSET, getControl(u32, FL_MAP_OFFSET) & ~(1 << fl));
 }
@@ -98,7 +98,7 @@ export function searchBlock(u32: Uint32Array, size: number): number {
 /** Head of the first non-empty list at or above `list`, or 0 (two bit scans). */
 export function firstFrom(u32: Uint32Array, list: number): number {
   let fl = list >>> SL_BITS;
-  let slMap = getSlMap(u32, fl) & (~0 << (list & (SL_SIZE - 1)));
+  let slMap = getSlMap(u32, fl) & (~0 << (list & SL_MASK));
   if (slMap === 0) {
     // fl + 1 <= FL_COUNT < 32, so the shift is always defined.
     const flMap = getControl(u32, FL_MAP_OFFSET) & (~0 << (fl + 1));

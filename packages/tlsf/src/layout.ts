@@ -46,6 +46,7 @@ export const AL_MASK = AL_SIZE - 1;
 /** Second-level lists per first level: 2^SL_BITS = 32 (one u32 bitmap each). */
 export const SL_BITS = 5;
 export const SL_SIZE = 1 << SL_BITS;
+export const SL_MASK = SL_SIZE - 1;
 
 /** Below SB_SIZE (512 B) the lists are exact, AL_SIZE apart: first level 0. */
 export const SB_BITS = SL_BITS + AL_BITS;
@@ -54,6 +55,10 @@ export const SB_SIZE = 1 << SB_BITS;
 /** Addresses and sizes are u32. */
 export const ADDRESS_BITS = 32;
 export const MAX_U32 = 2 ** ADDRESS_BITS - 1;
+/** Bytes per u32 word; every field below is one word. */
+export const WORD_SIZE = ADDRESS_BITS / 8;
+/** log2(WORD_SIZE): byte address -> word index. */
+export const WORD_SHIFT = Math.log2(WORD_SIZE);
 /** First levels: 0 for small blocks, then one per power of two from SB_SIZE up to 4 GiB: 24. */
 export const FL_COUNT = ADDRESS_BITS - SB_BITS + 1;
 /** Number of free lists (heads in the control structure): 768. */
@@ -131,19 +136,19 @@ export const SIZE_MASK = ~AL_MASK >>> 0;
 /** Byte offset of prevPhys in a header. */
 export const PREV_PHYS_OFFSET = 0;
 /** Byte offset of the size word (size | tags). */
-export const SIZE_OFFSET = PREV_PHYS_OFFSET + 4;
+export const SIZE_OFFSET = PREV_PHYS_OFFSET + WORD_SIZE;
 /** Byte offset of the check word. */
-export const CHECK_OFFSET = SIZE_OFFSET + 4;
+export const CHECK_OFFSET = SIZE_OFFSET + WORD_SIZE;
 /** Byte offset of the reserved word (always 0; keeps the data 16-aligned). */
-export const RESERVED_OFFSET = CHECK_OFFSET + 4;
+export const RESERVED_OFFSET = CHECK_OFFSET + WORD_SIZE;
 /** Bytes of header before each block's data. */
-export const BLOCK_OVERHEAD = RESERVED_OFFSET + 4;
+export const BLOCK_OVERHEAD = RESERVED_OFFSET + WORD_SIZE;
 /** Byte offset (from the header) of a free block's next-in-list link. */
 export const NEXT_FREE_OFFSET = BLOCK_OVERHEAD;
 /** Byte offset (from the header) of a free block's previous-in-list link. */
-export const PREV_FREE_OFFSET = NEXT_FREE_OFFSET + 4;
+export const PREV_FREE_OFFSET = NEXT_FREE_OFFSET + WORD_SIZE;
 /** Smallest data size: room for the two free-list links, rounded to AL_SIZE. */
-export const BLOCK_MINSIZE = (PREV_FREE_OFFSET + 4 - BLOCK_OVERHEAD + AL_MASK) & ~AL_MASK;
+export const BLOCK_MINSIZE = (PREV_FREE_OFFSET + WORD_SIZE - BLOCK_OVERHEAD + AL_MASK) & ~AL_MASK;
 /** Smallest whole block (header + data): a remainder at least this big is split off. */
 export const MIN_BLOCK_TOTAL = BLOCK_OVERHEAD + BLOCK_MINSIZE;
 
@@ -178,20 +183,20 @@ export const TLSF_MAGIC = 0x46534c54;
 export const LAYOUT_VERSION = 1;
 
 export const MAGIC_OFFSET = 0;
-export const FL_MAP_OFFSET = MAGIC_OFFSET + 4;
-export const TAIL_OFFSET = FL_MAP_OFFSET + 4;
-export const USED_BLOCKS_OFFSET = TAIL_OFFSET + 4;
-export const USED_BYTES_OFFSET = USED_BLOCKS_OFFSET + 4;
-export const FREE_BLOCKS_OFFSET = USED_BYTES_OFFSET + 4;
-export const VERSION_OFFSET = FREE_BLOCKS_OFFSET + 4;
-export const CONTROL_RESERVED_OFFSET = VERSION_OFFSET + 4;
+export const FL_MAP_OFFSET = MAGIC_OFFSET + WORD_SIZE;
+export const TAIL_OFFSET = FL_MAP_OFFSET + WORD_SIZE;
+export const USED_BLOCKS_OFFSET = TAIL_OFFSET + WORD_SIZE;
+export const USED_BYTES_OFFSET = USED_BLOCKS_OFFSET + WORD_SIZE;
+export const FREE_BLOCKS_OFFSET = USED_BYTES_OFFSET + WORD_SIZE;
+export const VERSION_OFFSET = FREE_BLOCKS_OFFSET + WORD_SIZE;
+export const CONTROL_RESERVED_OFFSET = VERSION_OFFSET + WORD_SIZE;
 /** Number of anchor slots (u32 each) for higher layers. */
 export const ANCHOR_COUNT = 8;
-export const ANCHORS_OFFSET = CONTROL_RESERVED_OFFSET + 4;
-export const SL_MAP_OFFSET = ANCHORS_OFFSET + ANCHOR_COUNT * 4;
-export const HEADS_OFFSET = SL_MAP_OFFSET + FL_COUNT * 4;
+export const ANCHORS_OFFSET = CONTROL_RESERVED_OFFSET + WORD_SIZE;
+export const SL_MAP_OFFSET = ANCHORS_OFFSET + ANCHOR_COUNT * WORD_SIZE;
+export const HEADS_OFFSET = SL_MAP_OFFSET + FL_COUNT * WORD_SIZE;
 /** Bytes of the control structure. */
-export const CONTROL_SIZE = HEADS_OFFSET + LIST_COUNT * 4;
+export const CONTROL_SIZE = HEADS_OFFSET + LIST_COUNT * WORD_SIZE;
 /** Header address of the first block (CONTROL_SIZE rounded up to AL_SIZE). */
 export const FIRST_BLOCK = (CONTROL_SIZE + AL_MASK) & ~AL_MASK;
 /** Lowest pointer a block can have. */
@@ -199,9 +204,9 @@ export const FIRST_DATA = FIRST_BLOCK + BLOCK_OVERHEAD;
 
 // ─────────────────────────────── Accessors ───────────────────────────────
 
-/** Word index of byte address `addr` (addresses of words are multiples of 4). */
+/** Word index of byte address `addr` (a multiple of WORD_SIZE). */
 function w(addr: number): number {
-  return addr >>> 2;
+  return addr >>> WORD_SHIFT;
 }
 
 /** Size word of a block: size | tags. */
@@ -311,11 +316,11 @@ export function setHead(u32: Uint32Array, list: number, block: number): void {
 
 /** Index of the highest set bit of a non-zero u32. */
 export function fls(x: number): number {
-  return 31 - Math.clz32(x);
+  return ADDRESS_BITS - 1 - Math.clz32(x);
 }
 /** Index of the lowest set bit of a non-zero u32. */
 export function ffs(x: number): number {
-  return 31 - Math.clz32(x & -x);
+  return ADDRESS_BITS - 1 - Math.clz32(x & -x);
 }
 
 /**

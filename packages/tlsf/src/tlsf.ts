@@ -22,6 +22,7 @@ import { freeBlock, mergeRight, takeBlock } from './block.js';
 import { checkHeap } from './check.js';
 import { insertBlock, largestFree, removeBlock, searchBlock, searchOwnList } from './freelist.js';
 import {
+  ADDRESS_BITS,
   AL_SIZE,
   ANCHORS_OFFSET,
   ANCHOR_COUNT,
@@ -38,6 +39,7 @@ import {
   USED_BLOCKS_OFFSET,
   USED_BYTES_OFFSET,
   VERSION_OFFSET,
+  WORD_SIZE,
   adjustSize,
   getControl,
   getInfo,
@@ -51,7 +53,7 @@ import { findBlock, throwBadPointer } from './pointer.js';
 import { getTail, growHeap, placeSentinel, topFreeBlock, topStart, trimHeap } from './top.js';
 
 /** Largest alignment mallocAligned accepts: 2 GiB (half the u32 address space). */
-export const MAX_ALIGN = 2 ** 31;
+export const MAX_ALIGN = 2 ** (ADDRESS_BITS - 1);
 
 /** Set by Tlsf.attach around its `new Tlsf` so the constructor adopts the heap instead of formatting it. */
 let adopting = false;
@@ -243,7 +245,7 @@ export class Tlsf implements RawAllocator {
   private moveBlock(ptr: Ptr, cur: number, size: number): Ptr {
     const fresh = this.malloc(size);
     const heap = this.heap;
-    heap.u8.copyWithin(fresh, ptr, ptr + cur);
+    heap.u8.copyWithin(fresh, ptr, ptr + cur - 1);
     this.release(heap.u32, ptr - BLOCK_OVERHEAD);
     return fresh;
   }
@@ -331,7 +333,7 @@ export class Tlsf implements RawAllocator {
   /** Anchor slot `i` (0..ANCHOR_COUNT-1); 0 until set. Throws InvalidSizeError on a bad index. */
   getAnchor(i: number): number {
     checkAnchorIndex(i);
-    return getControl(this.heap.u32, ANCHORS_OFFSET + i * 4);
+    return getControl(this.heap.u32, ANCHORS_OFFSET + i * WORD_SIZE);
   }
 
   /** Store a u32 in anchor slot `i`. Throws InvalidSizeError on a bad index or value. */
@@ -340,7 +342,7 @@ export class Tlsf implements RawAllocator {
     if (typeof value !== 'number' || value >>> 0 !== value) {
       throw new InvalidSizeError(value, 'an anchor holds a u32 (an integer in 0..2^32-1)');
     }
-    setControl(this.heap.u32, ANCHORS_OFFSET + i * 4, value);
+    setControl(this.heap.u32, ANCHORS_OFFSET + i * WORD_SIZE, value);
   }
 }
 

@@ -27,8 +27,8 @@ export function addRunOptions(cmd: Command): Command {
     .option('--quick', `${DEFAULTS.quickWarmup} warm-up and ${DEFAULTS.quickRuns} timed runs`)
     .addOption(new Option('--heap <backend>', 'memory behind the pymem heaps').choices(HEAP_BACKENDS).default(DEFAULTS.heap))
     .option('--json <file>', 'also write the results as JSON to FILE (- : JSON to stdout instead of the table)')
-    .option('--budget <seconds>', 'time one contender may spend on one workload; slower ones get fewer runs', String(DEFAULTS.budgetSeconds))
-    .option('--timeout <seconds>', 'stop a contender whose single replay takes longer', String(DEFAULTS.timeoutSeconds))
+    .option('--budget <seconds>', `time one contender may spend on one workload; slower ones get fewer runs (default: ${DEFAULTS.budgetSeconds})`)
+    .option('--timeout <seconds>', `stop a contender whose single replay takes longer (default: ${DEFAULTS.timeoutSeconds})`)
     .option('--no-progress', 'no progress bar or notes on stderr');
 }
 

@@ -32,14 +32,12 @@ export function getContender(name: string): ContenderSpec {
   return spec;
 }
 
-/** Specs for a list of names, in the order given, each once. */
+/** Specs for a list of names, in the order given, each once; throws UsageError naming every unknown one. */
 export function resolveContenders(names: readonly string[]): ContenderSpec[] {
-  const seen = new Set<string>();
-  const specs: ContenderSpec[] = [];
-  for (const name of names) {
-    if (seen.has(name)) continue;
-    seen.add(name);
-    specs.push(getContender(name));
+  const unknown = names.filter((name) => !CONTENDERS.some((c) => c.name === name));
+  if (unknown.length > 0) {
+    const list = unknown.map((name) => `"${name}"`).join(', ');
+    throw new UsageError(`unknown allocator${unknown.length > 1 ? 's' : ''} ${list}; known allocators: ${contenderNames().join(', ')}`);
   }
-  return specs;
+  return [...new Set(names)].map(getContender);
 }

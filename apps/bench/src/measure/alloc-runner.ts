@@ -5,8 +5,12 @@ import type { AllocResult, AllocSettings, ResultStatus, WorkloadInfo } from '../
 import { ContenderWorker, ReplayTimeoutError } from './contender-worker.js';
 import type { WorkerInit } from './protocol.js';
 import type { Progress } from './progress.js';
-import { planRuns, roundCount, roundRole, warmupRounds, type RunPlan } from './schedule.js';
+import { planRuns, replaysPerRun, roundCount, roundRole, warmupRounds, type RunPlan } from './schedule.js';
 import { summarize } from './stats.js';
+import { formatCount, formatNs } from '../report/format.js';
+
+/** Nanoseconds per second. */
+const NS_PER_SECOND = 1e9;
 
 /** Where the worker script lives and where progress goes. */
 export interface RunnerEnv {
@@ -33,13 +37,15 @@ interface Lane {
   note: string | undefined;
   peakReservedBytes: number | null;
   plan: RunPlan;
-  /** Warm-up and timed replays done after the measuring pass. */
-  replaysDone: number;
+  /** Replays each warm-up and timed run repeats. */
+  replaysPerRun: number;
+  /** Warm-up and timed runs done after the measuring pass. */
+  runsDone: number;
   runsNs: number[];
 }
 
-/** Replays planned per contender and workload before the measuring pass says otherwise. */
-function plannedReplays(settings: AllocSettings): number {
+/** Runs planned per contender and workload (the measuring pass counts as one) before it says otherwise. */
+function plannedRuns(settings: AllocSettings): number {
   return 1 + settings.warmup + settings.runs;
 }
 
@@ -55,13 +61,13 @@ export async function runAlloc(
   env: RunnerEnv,
 ): Promise<AllocRun> {
   const run: AllocRun = { workloads: [], results: [] };
-  env.progress.start(workloads.length * contenders.length * plannedReplays(settings));
+  env.progress.start(workloads.length * contenders.length * plannedRuns(settings));
   for (const spec of workloads) {
     env.progress.update(`loading ${spec.name}`, 0);
     const workload = loadWorkload(spec);
     run.workloads.push(workloadInfo(workload));
     env.progress.note(
-      `${workload.name}: ${workload.stats.events.toLocaleString('en-US')} events, ${contenders.length} contenders, heap ${settings.heap}`,
+      `${workload.name}: ${formatCount(workload.stats.events)} events, ${contenders.length} contenders, heap ${settings.heap}`,
     );
     run.results.push(...(await benchWorkload(workload, contenders, settings, env)));
   }
@@ -112,7 +118,8 @@ function startLane(spec: ContenderSpec, workload: LoadedWorkload, settings: Allo
     note: undefined,
     peakReservedBytes: null,
     plan: { warmup: settings.warmup, runs: settings.runs, reduced: false },
-    replaysDone: 0,
+    replaysPerRun: 1,
+    runsDone: 0,
     runsNs: [],
   };
 }
@@ -121,7 +128,7 @@ async function startWorker(lane: Lane, settings: AllocSettings, env: RunnerEnv):
   try {
     await lane.worker.ready(settings.timeoutSeconds);
   } catch (err) {
-    laneFailed(lane, err, 0, env);
+    laneFailed(lane, err, 0, env, 'start');
   }
 }
 
@@ -139,7 +146,8 @@ async function measureLane(lane: Lane, workload: LoadedWorkload, settings: Alloc
     env.progress.completeOne();
     lane.peakReservedBytes = answer.peakReservedBytes;
     if (answer.remark !== undefined) addNote(lane, answer.remark, env);
-    adoptPlan(lane, planRuns(answer.seconds, settings), answer.seconds, settings, env);
+    lane.replaysPerRun = replaysPerRun(answer.seconds);
+    adoptPlan(lane, planRuns(answer.seconds * lane.replaysPerRun, settings), answer.seconds, settings, env);
   } catch (err) {
     laneFailed(lane, err, nevents, env);
   }
@@ -182,32 +190,34 @@ async function timedRounds(lanes: Lane[], workload: LoadedWorkload, settings: Al
 async function replayOnce(lane: Lane, timed: boolean, workload: LoadedWorkload, settings: AllocSettings, env: RunnerEnv): Promise<void> {
   const { nevents } = workload.trace;
   try {
-    const answer = await lane.worker.request({ kind: 'replay' }, settings.timeoutSeconds, () => undefined);
+    const count = lane.replaysPerRun;
+    const answer = await lane.worker.request({ kind: 'replay', count }, settings.timeoutSeconds * count, () => undefined);
     if (answer.kind !== 'replayed') throw new Error(`expected a replayed answer, got ${answer.kind}`);
     env.progress.completeOne();
-    lane.replaysDone++;
-    if (timed) lane.runsNs.push(nevents > 0 ? answer.ns / nevents : 0);
+    lane.runsDone++;
+    if (timed) lane.runsNs.push(nevents > 0 ? answer.ns / (count * nevents) : 0);
   } catch (err) {
     laneFailed(lane, err, nevents, env);
   }
 }
 
 /** A lane stops for good: record why, drop its remaining replays from the progress total. */
-function laneFailed(lane: Lane, err: unknown, nevents: number, env: RunnerEnv): void {
+function laneFailed(lane: Lane, err: unknown, nevents: number, env: RunnerEnv, phase: 'start' | 'replay' = 'replay'): void {
   const measuring = lane.peakReservedBytes === null ? 1 : 0;
-  const remaining = measuring + lane.plan.warmup + lane.plan.runs - lane.replaysDone;
+  const remaining = measuring + lane.plan.warmup + lane.plan.runs - lane.runsDone;
   env.progress.addTotal(-Math.max(0, remaining));
   lane.status = err instanceof ReplayTimeoutError ? 'timeout' : 'error';
-  const why = err instanceof ReplayTimeoutError ? timeoutNote(err, nevents) : err instanceof Error ? err.message : String(err);
+  const why = err instanceof ReplayTimeoutError ? timeoutNote(err, nevents, phase) : err instanceof Error ? err.message : String(err);
   addNote(lane, `${lane.status}: ${why}`, env);
   void lane.worker.close();
 }
 
-function timeoutNote(err: ReplayTimeoutError, nevents: number): string {
-  const base = `one replay took over ${err.seconds} s (--timeout)`;
-  if (err.eventsDone <= 0) return base;
-  const nsLowerBound = (err.seconds * 1e9) / err.eventsDone;
-  return `${base}; ${err.eventsDone.toLocaleString('en-US')} of ${nevents.toLocaleString('en-US')} events done by then (over ${Math.round(nsLowerBound).toLocaleString('en-US')} ns/event)`;
+function timeoutNote(err: ReplayTimeoutError, nevents: number, phase: 'start' | 'replay'): string {
+  if (phase === 'start') return `the worker did not start within ${err.seconds} s (--timeout)`;
+  // A replay of all nevents events that needs more than the timeout costs more than this per event.
+  const atLeast = nevents > 0 ? `, so at least ${formatNs((err.seconds * NS_PER_SECOND) / nevents)} ns/event` : '';
+  const reached = err.eventsDone > 0 ? `; it had replayed ${formatCount(err.eventsDone)} of ${formatCount(nevents)} events` : '';
+  return `one replay took over ${err.seconds} s (--timeout)${atLeast}${reached}`;
 }
 
 function laneResult(lane: Lane, workload: LoadedWorkload, settings: AllocSettings): AllocResult {
@@ -225,6 +235,7 @@ function laneResult(lane: Lane, workload: LoadedWorkload, settings: AllocSetting
     runsNs: lane.runsNs,
     spread: summary ? { min: summary.min, max: summary.max, rmad: summary.rmad } : null,
     warmup: lane.plan.warmup,
+    replaysPerRun: lane.replaysPerRun,
     events: workload.stats.events,
   };
   if (lane.note !== undefined) result.note = lane.note;

@@ -1,17 +1,17 @@
 import cliProgress from 'cli-progress';
 
 /**
- * Progress of a whole bench run, counted in replays (every measuring pass,
+ * Progress of a whole bench run, counted in runs (every measuring pass,
  * warm-up and timed run of every contender on every workload).
  */
 export interface Progress {
-  /** The run starts with `total` replays planned. */
+  /** The bench starts with `total` runs planned. */
   start(total: number): void;
   /** The plan changed (a slow contender got fewer runs, one dropped out). */
   addTotal(delta: number): void;
   /** What is replaying now and how far into it (0..1). */
   update(label: string, fraction: number): void;
-  /** One replay finished. */
+  /** One run finished. */
   completeOne(): void;
   /** A line worth reading while the run goes on (a workload starts, a contender is cut short). */
   note(text: string): void;
@@ -53,7 +53,7 @@ export class BarProgress implements Progress {
     this.multi = new cliProgress.MultiBar(
       {
         stream,
-        format: ' {bar} {percentage}% | {done}/{total} replays | {label}',
+        format: ' {bar} {percentage}% | {done}/{total} runs | {label}',
         hideCursor: true,
         clearOnComplete: true,
         etaBuffer: 20,

@@ -11,7 +11,7 @@ import type { Trace } from '@pymem/trace';
  *    |   <- ready                  |
  *    |   measure ->                |  fresh-heap pass
  *    |   <- progress* <- measured  |
- *    |   replay ->                 |  timed replay, leftovers freed after the clock
+ *    |   replay(count) ->          |  count timed replays, leftovers freed off the clock
  *    |   <- replayed               |
  *    |   ...                       |
  *    |   (terminate)               |
@@ -29,7 +29,8 @@ export interface WorkerInit {
   liveAtEnd: Uint32Array;
 }
 
-export type WorkerRequest = { kind: 'measure' } | { kind: 'replay' };
+/** `replay` repeats the timed replay `count` times and answers the summed replay time. */
+export type WorkerRequest = { kind: 'measure' } | { kind: 'replay'; count: number };
 
 export type WorkerReply =
   | { kind: 'ready' }

@@ -10,22 +10,38 @@
  *   thing      M        . .               t t t .  .  .   (slow: fewer runs)
  * ```
  *
- * Round 0 is the measuring pass on the fresh allocator (peak reserved). A
- * contender whose replays would overrun the time budget gets fewer warm-ups
- * first, then fewer timed runs (at least one); its timed rounds still start
- * with everyone else's.
+ * Round 0 is the measuring pass on the fresh allocator (peak reserved); its
+ * duration sizes the rest. A run repeats a short replay until it lasts
+ * MIN_RUN_SECONDS. A contender whose runs would overrun the time budget gets
+ * fewer warm-ups first, then fewer timed runs (at least one); its timed
+ * rounds still start with everyone else's.
  */
 
+/** A timed run lasts at least this long: short replays are repeated within one run. */
+export const MIN_RUN_SECONDS = 0.1;
+/** Upper bound on the replays one run repeats. */
+export const MAX_REPLAYS_PER_RUN = 64;
+
+/**
+ * Replays per run for a contender whose replay takes `replaySeconds`: enough
+ * that a run lasts MIN_RUN_SECONDS, so timer resolution and short hiccups
+ * (another isolate's GC, a context switch) weigh less in each sample.
+ */
+export function replaysPerRun(replaySeconds: number): number {
+  if (!(replaySeconds > 0)) return MAX_REPLAYS_PER_RUN;
+  return Math.max(1, Math.min(MAX_REPLAYS_PER_RUN, Math.ceil(MIN_RUN_SECONDS / replaySeconds)));
+}
+
 export interface RunSettings {
-  /** Untimed replays before the timed ones. */
+  /** Untimed runs before the timed ones. */
   warmup: number;
-  /** Timed replays. */
+  /** Timed runs. */
   runs: number;
   /** Seconds one contender may spend on one workload's warm-up and timed replays. */
   budgetSeconds: number;
 }
 
-/** How many warm-up and timed replays one contender gets on one workload. */
+/** How many warm-up and timed runs one contender gets on one workload. */
 export interface RunPlan {
   warmup: number;
   runs: number;
@@ -33,14 +49,14 @@ export interface RunPlan {
   reduced: boolean;
 }
 
-/** Fit a contender's replays into the budget, given how long its measuring pass took. */
-export function planRuns(replaySeconds: number, settings: RunSettings): RunPlan {
+/** Fit a contender's runs into the budget, given how long one run takes. */
+export function planRuns(runSeconds: number, settings: RunSettings): RunPlan {
   const { warmup, runs, budgetSeconds } = settings;
-  const fit = replaySeconds > 0 ? Math.floor(budgetSeconds / replaySeconds) : Infinity;
+  const fit = runSeconds > 0 ? Math.floor(budgetSeconds / runSeconds) : Infinity;
   if (fit >= warmup + runs) return { warmup, runs, reduced: false };
   const timed = Math.max(1, Math.min(runs, fit));
   const warm = Math.max(0, Math.min(warmup, fit - timed));
-  return { warmup: warm, runs: timed, reduced: true };
+  return { warmup: warm, runs: timed, reduced: warm !== warmup || timed !== runs };
 }
 
 /** What a contender does in a round after the measuring pass. */
