@@ -26,6 +26,7 @@ import {
   ARENA_BITS,
   ARENA_MASK,
   Heap,
+  HeapCorruptionError,
   InvalidFreeError,
   InvalidSizeError,
   POOL_BITS,
@@ -41,7 +42,11 @@ import type { PoolOptions, PoolRawAllocator, PoolStats } from './api.js';
 import { checkPoolHeap } from './check-heap.js';
 import {
   FIRST_POOL_OFFSET,
+  FLAG_CHECKS,
   POOL_NEXTPOOL,
+  STATE_MAGIC,
+  ST_FLAGS,
+  ST_MAGIC,
   ST_ARENAS,
   ST_ARENA_MAP,
   ST_MAP_LENGTH,
@@ -51,15 +56,19 @@ import {
   W_COUNT,
   W_FREEBLOCK,
   W_SZIDX,
+  arenaMapLength,
   bitmapBit,
   bitmapWord,
 } from './layout.js';
 import { growArenaTable } from './arena.js';
 import { allocateFromNewPool, insertToFreepool, insertToUsedpool, poolExtend } from './pool.js';
-import { createState, getState, type PoolContext } from './state.js';
+import { STATE_ANCHOR, createState, getState, type PoolContext } from './state.js';
 import { collectStats, formatDebugMallocStats } from './stats.js';
 import { releaseFreeArenas } from './usable-arenas.js';
 import { poolPointerProblem, rawPointerProblem } from './validate.js';
+
+/** Set by PoolAllocator.attach around its constructor call: the state block to adopt. */
+let adopting: Ptr = 0;
 
 /** Shift from a pointer to the word index of its pool's header. */
 const POOL_WORD_SHIFT = POOL_BITS - WORD_SHIFT;
@@ -84,23 +93,64 @@ export class PoolAllocator implements Allocator, PoolContext {
   private readonly mapWord: number;
   private readonly mapLength: number;
 
+  /**
+   * Format a pool allocator in `heap`: a fresh raw allocator (unless one is
+   * given), the state block and the first arena table.
+   */
   constructor(heap: Heap, options: PoolOptions = {}) {
     this.heap = heap;
-    this.checks = options.checks ?? true;
+    if (adopting !== 0) {
+      this.raw = options.raw!;
+      this.statePtr = adopting;
+      this.checks = (getState(heap.u32, adopting, ST_FLAGS) & FLAG_CHECKS) !== 0;
+    } else {
+      this.checks = options.checks ?? true;
+      this.raw = options.raw ?? new Tlsf(heap);
+      this.statePtr = createState(heap, this.raw, this.checks);
+      growArenaTable(this);
+    }
     this.name = this.checks ? 'pool' : 'pool-unchecked';
-    this.raw = options.raw ?? new Tlsf(heap);
-    this.statePtr = createState(heap, this.raw, this.checks);
-    growArenaTable(this);
     this.usedWord = (this.statePtr + ST_USEDPOOLS) >>> WORD_SHIFT;
     this.mapWord = (this.statePtr + ST_ARENA_MAP) >>> WORD_SHIFT;
     this.mapLength = getState(heap.u32, this.statePtr, ST_MAP_LENGTH);
   }
 
+  /**
+   * Open a heap that already holds a pool allocator (handed over from another
+   * worker, or restored from a file): the raw allocator is attached
+   * (`Tlsf.attach` unless `options.raw` is given), the state block found
+   * through its anchor slot 0, and checkHeap() run before anything else.
+   * `checks` comes from the bytes. Throws HeapCorruptionError when the bytes
+   * are not a sound pool heap, InvalidSizeError when the heap may now grow
+   * past what the arena map covers.
+   */
+  static attach(heap: Heap, options: Omit<PoolOptions, 'checks'> = {}): PoolAllocator {
+    const raw = options.raw ?? Tlsf.attach(heap);
+    const st = raw.getAnchor?.(STATE_ANCHOR) ?? 0;
+    if (st === 0 || st + ST_ARENA_MAP > heap.byteLength || getState(heap.u32, st, ST_MAGIC) !== STATE_MAGIC) {
+      throw new HeapCorruptionError('raw anchor slot 0 holds the address of a pool state block', st);
+    }
+    if (arenaMapLength(heap.maxByteLength) > getState(heap.u32, st, ST_MAP_LENGTH)) {
+      throw new InvalidSizeError(heap.maxByteLength, 'maxBytes is larger than the heap the pool was created in');
+    }
+    adopting = st;
+    let pool: PoolAllocator;
+    try {
+      pool = new PoolAllocator(heap, { raw });
+    } finally {
+      adopting = 0;
+    }
+    pool.checkHeap();
+    return pool;
+  }
+
   /* ------------------------------------------------------------ malloc */
 
   malloc(size: number): Ptr {
-    const n = size >>> 0;
-    if (n === size && ((n - 1) >>> 0) < SMALL_REQUEST_THRESHOLD) return this.pymallocAlloc(n);
+    // `size | 0` keeps the test in int32 arithmetic; sizes of 2 GiB and more
+    // take the raw path, as any size above 512 does.
+    const n = size | 0;
+    if (n === size && n > 0 && n <= SMALL_REQUEST_THRESHOLD) return this.pymallocAlloc(n);
     return this.mallocRaw(size);
   }
 
@@ -135,7 +185,7 @@ export class PoolAllocator implements Allocator, PoolContext {
 
   calloc(count: number, size: number): Ptr {
     const nbytes = count * size;
-    if (count >>> 0 === count && size >>> 0 === size && nbytes >= 1 && nbytes <= SMALL_REQUEST_THRESHOLD) {
+    if ((count | 0) === count && (size | 0) === size && nbytes > 0 && nbytes <= SMALL_REQUEST_THRESHOLD) {
       const p = this.pymallocAlloc(nbytes);
       this.heap.u8.fill(0, p, p + nbytes);
       return p;

@@ -245,7 +245,7 @@ export class Tlsf implements RawAllocator {
   private moveBlock(ptr: Ptr, cur: number, size: number): Ptr {
     const fresh = this.malloc(size);
     const heap = this.heap;
-    heap.u8.copyWithin(fresh, ptr, ptr + cur - 1);
+    heap.u8.copyWithin(fresh, ptr, ptr + cur);
     this.release(heap.u32, ptr - BLOCK_OVERHEAD);
     return fresh;
   }

@@ -196,6 +196,8 @@ async function replayOnce(lane: Lane, timed: boolean, workload: LoadedWorkload, 
     env.progress.completeOne();
     lane.runsDone++;
     if (timed) lane.runsNs.push(nevents > 0 ? answer.ns / (count * nevents) : 0);
+    // Warm-ups recalibrate: a warm replay is faster than the fresh measuring pass.
+    else lane.replaysPerRun = replaysPerRun(answer.ns / count / NS_PER_SECOND);
   } catch (err) {
     laneFailed(lane, err, nevents, env);
   }
