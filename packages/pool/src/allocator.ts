@@ -20,17 +20,15 @@
  * need a raw header. Pointers are u32; `p >>> 0 === ptr` both coerces and
  * rejects anything that is not a u32 integer on the fast paths.
  */
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison --
+   Geo, Hdr, Arena, Ao and St are named numbers (const enums, so that the
+   bundler folds them into the code), not sets of choices: comparing a number
+   with them is the point. */
 import {
-  ALIGNMENT_MASK,
-  ALIGNMENT_SHIFT,
-  ARENA_BITS,
-  ARENA_MASK,
   Heap,
   HeapCorruptionError,
   InvalidFreeError,
   InvalidSizeError,
-  POOL_BITS,
-  SMALL_REQUEST_THRESHOLD,
   checkSize,
   type Allocator,
   type HeapOptions,
@@ -40,26 +38,7 @@ import {
 import { Tlsf } from '@pymem/tlsf';
 import type { PoolOptions, PoolRawAllocator, PoolStats } from './api.js';
 import { checkPoolHeap } from './check-heap.js';
-import {
-  FIRST_POOL_OFFSET,
-  FLAG_CHECKS,
-  POOL_NEXTPOOL,
-  STATE_MAGIC,
-  ST_FLAGS,
-  ST_MAGIC,
-  ST_ARENAS,
-  ST_ARENA_MAP,
-  ST_MAP_LENGTH,
-  ST_USEDPOOLS,
-  WORD,
-  WORD_SHIFT,
-  W_COUNT,
-  W_FREEBLOCK,
-  W_SZIDX,
-  arenaMapLength,
-  bitmapBit,
-  bitmapWord,
-} from './layout.js';
+import { Arena, arenaMapLength, bitmapBit, bitmapWord, Geo, Hdr, St } from './layout.js';
 import { growArenaTable } from './arena.js';
 import { allocateFromNewPool, insertToFreepool, insertToUsedpool, poolExtend } from './pool.js';
 import { STATE_ANCHOR, createState, getState, type PoolContext } from './state.js';
@@ -70,11 +49,23 @@ import { poolPointerProblem, rawPointerProblem } from './validate.js';
 /** Set by PoolAllocator.attach around its constructor call: the state block to adopt. */
 let adopting: Ptr = 0;
 
-/** Shift from a pointer to the word index of its pool's header. */
-const POOL_WORD_SHIFT = POOL_BITS - WORD_SHIFT;
+/**
+ * The checked fast test of free and realloc, for a pointer inside an arena:
+ * aligned, past the metadata slot, and its allocated-block bit set.
+ */
+function isMarkedAllocated(u32: Uint32Array, p: number): boolean {
+  return (
+    (p & Geo.ALIGNMENT_MASK) === 0 &&
+    (p & Geo.ARENA_MASK) >= Arena.FIRST_POOL_OFFSET &&
+    (u32[bitmapWord(p)] & bitmapBit(p)) !== 0
+  );
+}
+
 /** pymalloc_realloc keeps a block in place unless it shrinks by at least a quarter. */
-const SHRINK_NUMERATOR = 3;
-const SHRINK_DENOMINATOR = 4;
+const enum Shrink {
+  NUMERATOR = 3,
+  DENOMINATOR = 4,
+}
 
 export class PoolAllocator implements Allocator, PoolContext {
   /** `pool` with the allocated-block checks, `pool-unchecked` without. */
@@ -102,7 +93,7 @@ export class PoolAllocator implements Allocator, PoolContext {
     if (adopting !== 0) {
       this.raw = options.raw!;
       this.statePtr = adopting;
-      this.checks = (getState(heap.u32, adopting, ST_FLAGS) & FLAG_CHECKS) !== 0;
+      this.checks = (getState(heap.u32, adopting, St.FLAGS) & St.FLAG_CHECKS) !== 0;
     } else {
       this.checks = options.checks ?? true;
       this.raw = options.raw ?? new Tlsf(heap);
@@ -110,9 +101,9 @@ export class PoolAllocator implements Allocator, PoolContext {
       growArenaTable(this);
     }
     this.name = this.checks ? 'pool' : 'pool-unchecked';
-    this.usedWord = (this.statePtr + ST_USEDPOOLS) >>> WORD_SHIFT;
-    this.mapWord = (this.statePtr + ST_ARENA_MAP) >>> WORD_SHIFT;
-    this.mapLength = getState(heap.u32, this.statePtr, ST_MAP_LENGTH);
+    this.usedWord = (this.statePtr + St.USEDPOOLS) >>> Geo.WORD_SHIFT;
+    this.mapWord = (this.statePtr + St.ARENA_MAP) >>> Geo.WORD_SHIFT;
+    this.mapLength = getState(heap.u32, this.statePtr, St.MAP_LENGTH);
   }
 
   /**
@@ -127,10 +118,10 @@ export class PoolAllocator implements Allocator, PoolContext {
   static attach(heap: Heap, options: Omit<PoolOptions, 'checks'> = {}): PoolAllocator {
     const raw = options.raw ?? Tlsf.attach(heap);
     const st = raw.getAnchor?.(STATE_ANCHOR) ?? 0;
-    if (st === 0 || st + ST_ARENA_MAP > heap.byteLength || getState(heap.u32, st, ST_MAGIC) !== STATE_MAGIC) {
+    if (st === 0 || st + St.ARENA_MAP > heap.byteLength || getState(heap.u32, st, St.MAGIC) !== St.MAGIC_VALUE) {
       throw new HeapCorruptionError('raw anchor slot 0 holds the address of a pool state block', st);
     }
-    if (arenaMapLength(heap.maxByteLength) > getState(heap.u32, st, ST_MAP_LENGTH)) {
+    if (arenaMapLength(heap.maxByteLength) > getState(heap.u32, st, St.MAP_LENGTH)) {
       throw new InvalidSizeError(heap.maxByteLength, 'maxBytes is larger than the heap the pool was created in');
     }
     adopting = st;
@@ -150,23 +141,23 @@ export class PoolAllocator implements Allocator, PoolContext {
     // `size | 0` keeps the test in int32 arithmetic; sizes of 2 GiB and more
     // take the raw path, as any size above 512 does.
     const n = size | 0;
-    if (n === size && n > 0 && n <= SMALL_REQUEST_THRESHOLD) return this.pymallocAlloc(n);
+    if (n === size && n > 0 && n <= Geo.SMALL_REQUEST_THRESHOLD) return this.pymallocAlloc(n);
     return this.mallocRaw(size);
   }
 
   /** CPython's pymalloc_alloc, for 1 <= nbytes <= 512. */
   private pymallocAlloc(nbytes: number): Ptr {
     const u32 = this.heap.u32;
-    const szidx = (nbytes - 1) >>> ALIGNMENT_SHIFT;
+    const szidx = (nbytes - 1) >>> Geo.ALIGNMENT_SHIFT;
     const slot = this.usedWord + (szidx << 1);
     const pool = u32[slot];
-    if (pool !== slot * WORD - POOL_NEXTPOOL) {
+    if (pool !== slot * Geo.WORD - Hdr.NEXTPOOL) {
       // There is a used pool for this size class: pop its free list.
-      const pw = pool >>> WORD_SHIFT;
-      u32[pw + W_COUNT]++;
-      const bp = u32[pw + W_FREEBLOCK];
-      const next = u32[bp >>> WORD_SHIFT];
-      u32[pw + W_FREEBLOCK] = next;
+      const pw = pool >>> Geo.WORD_SHIFT;
+      u32[pw + Hdr.W_COUNT]++;
+      const bp = u32[pw + Hdr.W_FREEBLOCK];
+      const next = u32[bp >>> Geo.WORD_SHIFT];
+      u32[pw + Hdr.W_FREEBLOCK] = next;
       // The list ran dry: carve a virgin block, or the pool is now full.
       if (next === 0) poolExtend(u32, pool, szidx);
       if (this.checks) u32[bitmapWord(bp)] |= bitmapBit(bp);
@@ -185,7 +176,7 @@ export class PoolAllocator implements Allocator, PoolContext {
 
   calloc(count: number, size: number): Ptr {
     const nbytes = count * size;
-    if ((count | 0) === count && (size | 0) === size && nbytes > 0 && nbytes <= SMALL_REQUEST_THRESHOLD) {
+    if ((count | 0) === count && (size | 0) === size && nbytes > 0 && nbytes <= Geo.SMALL_REQUEST_THRESHOLD) {
       const p = this.pymallocAlloc(nbytes);
       this.heap.u8.fill(0, p, p + nbytes);
       return p;
@@ -205,7 +196,7 @@ export class PoolAllocator implements Allocator, PoolContext {
   free(ptr: Ptr): void {
     const p = ptr >>> 0;
     const u32 = this.heap.u32;
-    const m = p >>> ARENA_BITS;
+    const m = p >>> Geo.ARENA_BITS;
     if (p === ptr && m < this.mapLength && u32[this.mapWord + m] !== 0) this.pymallocFree(u32, p);
     else this.freeRaw(ptr);
   }
@@ -213,23 +204,19 @@ export class PoolAllocator implements Allocator, PoolContext {
   /** CPython's pymalloc_free, for a pointer inside an arena. */
   private pymallocFree(u32: Uint32Array, p: number): void {
     if (this.checks) {
-      const w = bitmapWord(p);
-      const bit = bitmapBit(p);
-      if ((p & ALIGNMENT_MASK) !== 0 || (p & ARENA_MASK) < FIRST_POOL_OFFSET || (u32[w] & bit) === 0) {
-        throw this.badPoolPointer(p);
-      }
-      u32[w] ^= bit;
+      if (!isMarkedAllocated(u32, p)) throw this.badPoolPointer(p);
+      u32[bitmapWord(p)] ^= bitmapBit(p);
     }
-    const pw = (p >>> POOL_BITS) << POOL_WORD_SHIFT;
-    const last = u32[pw + W_FREEBLOCK];
-    u32[p >>> WORD_SHIFT] = last;
-    u32[pw + W_FREEBLOCK] = p;
-    const count = u32[pw + W_COUNT] - 1;
-    u32[pw + W_COUNT] = count;
+    const pw = (p >>> Geo.POOL_BITS) << Geo.POOL_WORD_SHIFT;
+    const last = u32[pw + Hdr.W_FREEBLOCK];
+    u32[p >>> Geo.WORD_SHIFT] = last;
+    u32[pw + Hdr.W_FREEBLOCK] = p;
+    const count = u32[pw + Hdr.W_COUNT] - 1;
+    u32[pw + Hdr.W_COUNT] = count;
     // The pool was full: it is used again.
-    if (last === 0) insertToUsedpool(u32, this.statePtr, pw * WORD);
+    if (last === 0) insertToUsedpool(u32, this.statePtr, pw * Geo.WORD);
     // The pool is now empty: back to its arena's freepools.
-    else if (count === 0) insertToFreepool(this, u32, pw * WORD);
+    else if (count === 0) insertToFreepool(this, u32, pw * Geo.WORD);
   }
 
   private freeRaw(ptr: Ptr): void {
@@ -256,12 +243,12 @@ export class PoolAllocator implements Allocator, PoolContext {
       checkSize(size, this.heap.maxByteLength);
       throw new InvalidSizeError(size, 'larger than a u32 heap can hold');
     }
-    if (this.checks) this.validatePoolBlock(p);
     const u32 = this.heap.u32;
-    const blockSize = (u32[((p >>> POOL_BITS) << POOL_WORD_SHIFT) + W_SZIDX] + 1) << ALIGNMENT_SHIFT;
+    if (this.checks && !isMarkedAllocated(u32, p)) throw this.badPoolPointer(p);
+    const blockSize = (u32[((p >>> Geo.POOL_BITS) << Geo.POOL_WORD_SHIFT) + Hdr.W_SZIDX] + 1) << Geo.ALIGNMENT_SHIFT;
     let keep = blockSize;
     if (n <= blockSize) {
-      if (SHRINK_DENOMINATOR * n > SHRINK_NUMERATOR * blockSize) return p;
+      if (Shrink.DENOMINATOR * n > Shrink.NUMERATOR * blockSize) return p;
       keep = n;
     }
     const q = this.malloc(n); // may throw OutOfMemoryError: p is untouched
@@ -281,7 +268,7 @@ export class PoolAllocator implements Allocator, PoolContext {
   usableSize(ptr: Ptr): number {
     if (this.isArenaPointer(ptr)) {
       this.validatePoolBlock(ptr);
-      return (this.heap.u32[((ptr >>> POOL_BITS) << POOL_WORD_SHIFT) + W_SZIDX] + 1) << ALIGNMENT_SHIFT;
+      return (this.heap.u32[((ptr >>> Geo.POOL_BITS) << Geo.POOL_WORD_SHIFT) + Hdr.W_SZIDX] + 1) << Geo.ALIGNMENT_SHIFT;
     }
     if (ptr === 0) throw new InvalidFreeError(ptr, 'NULL has no size');
     this.checkRawPointer(ptr);
@@ -328,7 +315,7 @@ export class PoolAllocator implements Allocator, PoolContext {
   /** Is ptr a u32 inside a live arena? (The routing test of free and realloc.) */
   private isArenaPointer(ptr: Ptr): boolean {
     const p = ptr >>> 0;
-    const m = p >>> ARENA_BITS;
+    const m = p >>> Geo.ARENA_BITS;
     return p === ptr && m < this.mapLength && this.heap.u32[this.mapWord + m] !== 0;
   }
 
@@ -353,7 +340,7 @@ export class PoolAllocator implements Allocator, PoolContext {
   }
 
   private isOwnMetadata(ptr: Ptr): boolean {
-    return ptr === this.statePtr || ptr === getState(this.heap.u32, this.statePtr, ST_ARENAS);
+    return ptr === this.statePtr || ptr === getState(this.heap.u32, this.statePtr, St.ARENAS);
   }
 }
 

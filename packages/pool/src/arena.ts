@@ -24,36 +24,12 @@
  *   narenas_currently_allocated == number of objects with address != 0
  *   narenas_currently_allocated <= narenas_highwater <= ntimes_arena_allocated
  */
-import { ARENA_MASK, ARENA_SIZE, PymemError, formatPtr } from '@pymem/core';
-import {
-  ARENA_OBJECT_SIZE,
-  BITMAP_END,
-  BITMAP_START,
-  FIRST_POOL_OFFSET,
-  FLAG_CHECKS,
-  INITIAL_ARENA_OBJECTS,
-  NTOTALPOOLS,
-  RAW_HEADER_BYTES,
-  ST_ARENAS,
-  ST_ARENA_MAP,
-  ST_FLAGS,
-  ST_MAXARENAS,
-  ST_NARENAS_CURRENT,
-  ST_NARENAS_HIGHWATER,
-  ST_NARENAS_TOTAL,
-  ST_UNUSED_ARENAS,
-  WORD_SHIFT,
-  W_AO_ADDRESS,
-  W_AO_FREEPOOLS,
-  W_AO_NEXTARENA,
-  W_AO_NFREEPOOLS,
-  W_AO_NTOTALPOOLS,
-  W_AO_POOL_ADDRESS,
-  W_AO_PREVARENA,
-  aoWord,
-  aoWordAt,
-  arenaMapIndex,
-} from './layout.js';
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison --
+   Geo, Hdr, Arena, Ao and St are named numbers (const enums, so that the
+   bundler folds them into the code), not sets of choices: comparing a number
+   with them is the point. */
+import { PymemError, formatPtr } from '@pymem/core';
+import { Ao, aoWord, aoWordAt, Arena, arenaMapIndex, Geo, St } from './layout.js';
 import { getState, setState, type PoolContext } from './state.js';
 
 /**
@@ -63,37 +39,39 @@ import { getState, setState, type PoolContext } from './state.js';
  */
 export function newArena(ctx: PoolContext): number {
   const base = allocateArenaBytes(ctx);
-  if (getState(ctx.heap.u32, ctx.statePtr, ST_UNUSED_ARENAS) === 0) {
+  if (getState(ctx.heap.u32, ctx.statePtr, St.UNUSED_ARENAS) === 0) {
     try {
       growArenaTable(ctx);
     } catch (e) {
-      ctx.raw.free(base + RAW_HEADER_BYTES);
+      ctx.raw.free(base + Arena.RAW_HEADER_BYTES);
       throw e;
     }
   }
   const u32 = ctx.heap.u32;
   const st = ctx.statePtr;
-  const id = getState(u32, st, ST_UNUSED_ARENAS);
+  const id = getState(u32, st, St.UNUSED_ARENAS);
   const ao = aoWord(u32, st, id);
-  setState(u32, st, ST_UNUSED_ARENAS, u32[ao + W_AO_NEXTARENA]);
+  setState(u32, st, St.UNUSED_ARENAS, u32[ao + Ao.W_NEXTARENA]);
   initArenaObject(u32, ao, base);
-  u32[((st + ST_ARENA_MAP) >>> WORD_SHIFT) + arenaMapIndex(base)] = id;
+  u32[((st + St.ARENA_MAP) >>> Geo.WORD_SHIFT) + arenaMapIndex(base)] = id;
   countNewArena(u32, st);
-  if ((getState(u32, st, ST_FLAGS) & FLAG_CHECKS) !== 0) {
-    ctx.heap.u8.fill(0, base + BITMAP_START, base + BITMAP_END);
+  if ((getState(u32, st, St.FLAGS) & St.FLAG_CHECKS) !== 0) {
+    ctx.heap.u8.fill(0, base + Arena.BITMAP_START, base + Arena.BITMAP_END);
   }
   return id;
 }
 
-/** One ARENA_SIZE-aligned arena from the raw allocator; returns its base. */
+/** One Geo.ARENA_SIZE-aligned arena from the raw allocator; returns its base. */
 function allocateArenaBytes(ctx: PoolContext): number {
-  const p = ctx.raw.mallocAligned(ARENA_SIZE - RAW_HEADER_BYTES, ARENA_SIZE, RAW_HEADER_BYTES);
-  const base = p - RAW_HEADER_BYTES;
-  if ((base & ARENA_MASK) !== 0) {
+  const p = ctx.raw.mallocAligned(Geo.ARENA_SIZE - Arena.RAW_HEADER_BYTES, Geo.ARENA_SIZE, Arena.RAW_HEADER_BYTES);
+  const base = p - Arena.RAW_HEADER_BYTES;
+  if ((base & Geo.ARENA_MASK) !== 0) {
     ctx.raw.free(p);
     throw new PymemError(
       'ERR_RAW_ALIGNMENT',
-      `the raw allocator returned ${formatPtr(p)} for an arena: its header does not start on an ARENA_SIZE boundary (mallocAligned must honour headroom)`,
+      `the raw allocator returned ${formatPtr(
+        p,
+      )} for an arena: its header does not start on an Geo.ARENA_SIZE boundary (mallocAligned must honour headroom)`,
     );
   }
   return base;
@@ -101,20 +79,20 @@ function allocateArenaBytes(ctx: PoolContext): number {
 
 /** A fresh arena: every pool virgin, none free-listed, on no list yet. */
 function initArenaObject(u32: Uint32Array, ao: number, base: number): void {
-  u32[ao + W_AO_ADDRESS] = base;
-  u32[ao + W_AO_POOL_ADDRESS] = base + FIRST_POOL_OFFSET;
-  u32[ao + W_AO_NFREEPOOLS] = NTOTALPOOLS;
-  u32[ao + W_AO_NTOTALPOOLS] = NTOTALPOOLS;
-  u32[ao + W_AO_FREEPOOLS] = 0;
-  u32[ao + W_AO_NEXTARENA] = 0;
-  u32[ao + W_AO_PREVARENA] = 0;
+  u32[ao + Ao.W_ADDRESS] = base;
+  u32[ao + Ao.W_POOL_ADDRESS] = base + Arena.FIRST_POOL_OFFSET;
+  u32[ao + Ao.W_NFREEPOOLS] = Arena.NTOTALPOOLS;
+  u32[ao + Ao.W_NTOTALPOOLS] = Arena.NTOTALPOOLS;
+  u32[ao + Ao.W_FREEPOOLS] = 0;
+  u32[ao + Ao.W_NEXTARENA] = 0;
+  u32[ao + Ao.W_PREVARENA] = 0;
 }
 
 function countNewArena(u32: Uint32Array, st: number): void {
-  const current = getState(u32, st, ST_NARENAS_CURRENT) + 1;
-  setState(u32, st, ST_NARENAS_CURRENT, current);
-  setState(u32, st, ST_NARENAS_TOTAL, getState(u32, st, ST_NARENAS_TOTAL) + 1);
-  if (current > getState(u32, st, ST_NARENAS_HIGHWATER)) setState(u32, st, ST_NARENAS_HIGHWATER, current);
+  const current = getState(u32, st, St.NARENAS_CURRENT) + 1;
+  setState(u32, st, St.NARENAS_CURRENT, current);
+  setState(u32, st, St.NARENAS_TOTAL, getState(u32, st, St.NARENAS_TOTAL) + 1);
+  if (current > getState(u32, st, St.NARENAS_HIGHWATER)) setState(u32, st, St.NARENAS_HIGHWATER, current);
 }
 
 /**
@@ -131,20 +109,20 @@ function countNewArena(u32: Uint32Array, st: number): void {
 export function growArenaTable(ctx: PoolContext): void {
   const st = ctx.statePtr;
   let u32 = ctx.heap.u32;
-  const old = getState(u32, st, ST_ARENAS);
-  const max = getState(u32, st, ST_MAXARENAS);
-  const n = max === 0 ? INITIAL_ARENA_OBJECTS : max * 2;
-  const table = old === 0 ? ctx.raw.malloc(n * ARENA_OBJECT_SIZE) : ctx.raw.realloc(old, n * ARENA_OBJECT_SIZE);
+  const old = getState(u32, st, St.ARENAS);
+  const max = getState(u32, st, St.MAXARENAS);
+  const n = max === 0 ? Ao.INITIAL_COUNT : max * 2;
+  const table = old === 0 ? ctx.raw.malloc(n * Ao.SIZE) : ctx.raw.realloc(old, n * Ao.SIZE);
   u32 = ctx.heap.u32;
-  const tableWord = table >>> WORD_SHIFT;
+  const tableWord = table >>> Geo.WORD_SHIFT;
   for (let id = max + 1; id <= n; id++) {
     const ao = aoWordAt(tableWord, id);
-    u32[ao + W_AO_ADDRESS] = 0;
-    u32[ao + W_AO_NEXTARENA] = id < n ? id + 1 : 0;
+    u32[ao + Ao.W_ADDRESS] = 0;
+    u32[ao + Ao.W_NEXTARENA] = id < n ? id + 1 : 0;
   }
-  setState(u32, st, ST_ARENAS, table);
-  setState(u32, st, ST_MAXARENAS, n);
-  setState(u32, st, ST_UNUSED_ARENAS, max + 1);
+  setState(u32, st, St.ARENAS, table);
+  setState(u32, st, St.MAXARENAS, n);
+  setState(u32, st, St.UNUSED_ARENAS, max + 1);
 }
 
 /**
@@ -156,13 +134,13 @@ export function releaseArena(ctx: PoolContext, id: number): void {
   const st = ctx.statePtr;
   const u32 = ctx.heap.u32;
   const ao = aoWord(u32, st, id);
-  const base = u32[ao + W_AO_ADDRESS];
-  u32[((st + ST_ARENA_MAP) >>> WORD_SHIFT) + arenaMapIndex(base)] = 0;
-  u32[ao + W_AO_ADDRESS] = 0;
-  u32[ao + W_AO_NEXTARENA] = getState(u32, st, ST_UNUSED_ARENAS);
-  setState(u32, st, ST_UNUSED_ARENAS, id);
-  setState(u32, st, ST_NARENAS_CURRENT, getState(u32, st, ST_NARENAS_CURRENT) - 1);
-  ctx.raw.free(base + RAW_HEADER_BYTES);
+  const base = u32[ao + Ao.W_ADDRESS];
+  u32[((st + St.ARENA_MAP) >>> Geo.WORD_SHIFT) + arenaMapIndex(base)] = 0;
+  u32[ao + Ao.W_ADDRESS] = 0;
+  u32[ao + Ao.W_NEXTARENA] = getState(u32, st, St.UNUSED_ARENAS);
+  setState(u32, st, St.UNUSED_ARENAS, id);
+  setState(u32, st, St.NARENAS_CURRENT, getState(u32, st, St.NARENAS_CURRENT) - 1);
+  ctx.raw.free(base + Arena.RAW_HEADER_BYTES);
 }
 
 /**
@@ -173,11 +151,11 @@ export function releaseArena(ctx: PoolContext, id: number): void {
 export function resetArenaTable(ctx: PoolContext): void {
   const st = ctx.statePtr;
   const u32 = ctx.heap.u32;
-  if (getState(u32, st, ST_NARENAS_CURRENT) !== 0 || getState(u32, st, ST_MAXARENAS) <= INITIAL_ARENA_OBJECTS) return;
-  const table = getState(u32, st, ST_ARENAS);
-  setState(u32, st, ST_ARENAS, 0);
-  setState(u32, st, ST_MAXARENAS, 0);
-  setState(u32, st, ST_UNUSED_ARENAS, 0);
+  if (getState(u32, st, St.NARENAS_CURRENT) !== 0 || getState(u32, st, St.MAXARENAS) <= Ao.INITIAL_COUNT) return;
+  const table = getState(u32, st, St.ARENAS);
+  setState(u32, st, St.ARENAS, 0);
+  setState(u32, st, St.MAXARENAS, 0);
+  setState(u32, st, St.UNUSED_ARENAS, 0);
   ctx.raw.free(table);
   growArenaTable(ctx);
 }

@@ -8,67 +8,17 @@
  * freepools, its pools, their free lists and bitmaps) -> usedpools lists ->
  * usable_arenas and nfp2lasta -> arena map -> counters.
  */
-import {
-  ALIGNMENT_SHIFT,
-  ARENA_MASK,
-  ARENA_SIZE,
-  HeapCorruptionError,
-  NB_SMALL_SIZE_CLASSES,
-  POOL_MASK,
-  POOL_SIZE,
-} from '@pymem/core';
-import {
-  BITMAP_WORD_SHIFT,
-  FIRST_POOL_OFFSET,
-  FLAG_CHECKS,
-  NFP2LASTA_LENGTH,
-  NTOTALPOOLS,
-  POOL_OVERHEAD,
-  STATE_MAGIC,
-  ST_ARENAS,
-  ST_ARENA_MAP,
-  ST_FLAGS,
-  ST_MAGIC,
-  ST_MAP_LENGTH,
-  ST_MAXARENAS,
-  ST_NARENAS_CURRENT,
-  ST_NARENAS_HIGHWATER,
-  ST_NARENAS_TOTAL,
-  ST_NFP2LASTA,
-  ST_UNUSED_ARENAS,
-  ST_USABLE_ARENAS,
-  BITS_PER_WORD,
-  BITMAP_BYTES_PER_POOL,
-  WORD,
-  WORD_SHIFT,
-  W_AO_ADDRESS,
-  W_AO_FREEPOOLS,
-  W_AO_NEXTARENA,
-  W_AO_NFREEPOOLS,
-  W_AO_NTOTALPOOLS,
-  W_AO_POOL_ADDRESS,
-  W_AO_PREVARENA,
-  W_ARENAINDEX,
-  W_COUNT,
-  W_FREEBLOCK,
-  W_MAXNEXTOFFSET,
-  W_NEXTOFFSET,
-  W_NEXTPOOL,
-  W_PREVPOOL,
-  W_SZIDX,
-  aoWordAt,
-  arenaMapIndex,
-  numBlocks,
-  usedpoolsHead,
-} from './layout.js';
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison --
+   Geo, Hdr, Arena, Ao and St are named numbers (const enums, so that the
+   bundler folds them into the code), not sets of choices: comparing a number
+   with them is the point. */
+import { HeapCorruptionError } from '@pymem/core';
+import { Ao, aoWordAt, Arena, arenaMapIndex, Geo, Hdr, numBlocks, St, usedpoolsHead } from './layout.js';
 import { getState, type PoolContext } from './state.js';
 
 function fail(invariant: string, ptr = 0, detail = ''): never {
   throw new HeapCorruptionError(invariant, ptr, detail);
 }
-
-/** Bitmap words per pool. */
-const BITMAP_WORDS_PER_POOL = BITMAP_BYTES_PER_POOL / WORD;
 
 /** What the walk has learnt so far, for the cross-checks at the end. */
 interface Walk {
@@ -92,12 +42,12 @@ export function checkPoolHeap(ctx: PoolContext, checks: boolean): void {
   const w: Walk = {
     u32,
     st,
-    tableWord: getState(u32, st, ST_ARENAS) >>> WORD_SHIFT,
-    maxarenas: getState(u32, st, ST_MAXARENAS),
+    tableWord: getState(u32, st, St.ARENAS) >>> Geo.WORD_SHIFT,
+    maxarenas: getState(u32, st, St.MAXARENAS),
     checks,
     allocated: [],
     usedPools: new Map(),
-    marks: new Uint8Array(POOL_SIZE >>> ALIGNMENT_SHIFT),
+    marks: new Uint8Array(Geo.POOL_SIZE >>> Geo.ALIGNMENT_SHIFT),
   };
   checkArenaTable(w, ctx.heap.byteLength);
   for (const id of w.allocated) checkArena(w, id);
@@ -108,8 +58,9 @@ export function checkPoolHeap(ctx: PoolContext, checks: boolean): void {
 }
 
 function checkStateHeader(u32: Uint32Array, st: number, checks: boolean): void {
-  if (getState(u32, st, ST_MAGIC) !== STATE_MAGIC) fail('state block magic == STATE_MAGIC', st);
-  if (((getState(u32, st, ST_FLAGS) & FLAG_CHECKS) !== 0) !== checks) fail('state flags agree with the checks option', st);
+  if (getState(u32, st, St.MAGIC) !== St.MAGIC_VALUE) fail('state block magic == St.MAGIC_VALUE', st);
+  if (((getState(u32, st, St.FLAGS) & St.FLAG_CHECKS) !== 0) !== checks)
+    fail('state flags agree with the checks option', st);
 }
 
 /* ------------------------------------------------------- arena objects */
@@ -121,29 +72,34 @@ function ao(w: Walk, id: number): number {
 function checkArenaTable(w: Walk, heapBytes: number): void {
   const { u32, st, maxarenas } = w;
   if (w.tableWord === 0) {
-    if (maxarenas !== 0 || getState(u32, st, ST_UNUSED_ARENAS) !== 0 || getState(u32, st, ST_USABLE_ARENAS) !== 0) {
+    if (maxarenas !== 0 || getState(u32, st, St.UNUSED_ARENAS) !== 0 || getState(u32, st, St.USABLE_ARENAS) !== 0) {
       fail('no arena table => maxarenas == 0 and both arena lists empty', st);
     }
     return;
   }
   for (let id = 1; id <= maxarenas; id++) {
-    const base = u32[ao(w, id) + W_AO_ADDRESS];
+    const base = u32[ao(w, id) + Ao.W_ADDRESS];
     if (base === 0) continue;
-    if ((base & ARENA_MASK) !== 0) fail('arena address % ARENA_SIZE == 0', base, `arena id ${id}`);
-    if (base + ARENA_SIZE > heapBytes) fail('arena lies inside the heap', base, `arena id ${id}`);
+    if ((base & Geo.ARENA_MASK) !== 0) fail('arena address % Geo.ARENA_SIZE == 0', base, `arena id ${id}`);
+    if (base + Geo.ARENA_SIZE > heapBytes) fail('arena lies inside the heap', base, `arena id ${id}`);
     w.allocated.push(id);
   }
   const onList = new Uint8Array(maxarenas + 1);
   let n = 0;
-  for (let id = getState(u32, st, ST_UNUSED_ARENAS); id !== 0; id = u32[ao(w, id) + W_AO_NEXTARENA]) {
+  for (let id = getState(u32, st, St.UNUSED_ARENAS); id !== 0; id = u32[ao(w, id) + Ao.W_NEXTARENA]) {
     if (id > maxarenas) fail('unused_arena_objects ids are below maxarenas', 0, `id ${id}`);
     if (onList[id]) fail('unused_arena_objects has no cycle', 0, `id ${id} seen twice`);
-    if (u32[ao(w, id) + W_AO_ADDRESS] !== 0) fail('an arena object on unused_arena_objects has address 0', 0, `id ${id}`);
+    if (u32[ao(w, id) + Ao.W_ADDRESS] !== 0)
+      fail('an arena object on unused_arena_objects has address 0', 0, `id ${id}`);
     onList[id] = 1;
     n++;
   }
   if (n + w.allocated.length !== maxarenas) {
-    fail('an arena object is on unused_arena_objects iff its address is 0', 0, `${n} unused + ${w.allocated.length} allocated != ${maxarenas}`);
+    fail(
+      'an arena object is on unused_arena_objects iff its address is 0',
+      0,
+      `${n} unused + ${w.allocated.length} allocated != ${maxarenas}`,
+    );
   }
 }
 
@@ -152,25 +108,37 @@ function checkArenaTable(w: Walk, heapBytes: number): void {
 function checkArena(w: Walk, id: number): void {
   const { u32 } = w;
   const a = ao(w, id);
-  const base = u32[a + W_AO_ADDRESS];
-  const poolAddress = u32[a + W_AO_POOL_ADDRESS];
-  if (u32[a + W_AO_NTOTALPOOLS] !== NTOTALPOOLS) fail(`ntotalpools == ${NTOTALPOOLS}`, base);
-  if (poolAddress < base + FIRST_POOL_OFFSET || poolAddress > base + ARENA_SIZE || (poolAddress & POOL_MASK) !== 0) {
-    fail('pool_address is a pool boundary inside its arena, past the metadata slot', base, `pool_address ${poolAddress}`);
+  const base = u32[a + Ao.W_ADDRESS];
+  const poolAddress = u32[a + Ao.W_POOL_ADDRESS];
+  if (u32[a + Ao.W_NTOTALPOOLS] !== Arena.NTOTALPOOLS) fail(`ntotalpools == ${Arena.NTOTALPOOLS}`, base);
+  if (
+    poolAddress < base + Arena.FIRST_POOL_OFFSET ||
+    poolAddress > base + Geo.ARENA_SIZE ||
+    (poolAddress & Geo.POOL_MASK) !== 0
+  ) {
+    fail(
+      'pool_address is a pool boundary inside its arena, past the metadata slot',
+      base,
+      `pool_address ${poolAddress}`,
+    );
   }
   const empty = checkFreepools(w, id, base, poolAddress);
-  const virgin = (base + ARENA_SIZE - poolAddress) / POOL_SIZE;
-  if (u32[a + W_AO_NFREEPOOLS] !== empty.size + virgin) {
-    fail('nfreepools == empty pools on freepools + virgin pools', base, `${u32[a + W_AO_NFREEPOOLS]} != ${empty.size} + ${virgin}`);
+  const virgin = (base + Geo.ARENA_SIZE - poolAddress) / Geo.POOL_SIZE;
+  if (u32[a + Ao.W_NFREEPOOLS] !== empty.size + virgin) {
+    fail(
+      'nfreepools == empty pools on freepools + virgin pools',
+      base,
+      `${u32[a + Ao.W_NFREEPOOLS]} != ${empty.size} + ${virgin}`,
+    );
   }
-  for (let pool = base + FIRST_POOL_OFFSET; pool < base + ARENA_SIZE; pool += POOL_SIZE) {
+  for (let pool = base + Arena.FIRST_POOL_OFFSET; pool < base + Geo.ARENA_SIZE; pool += Geo.POOL_SIZE) {
     if (pool >= poolAddress) {
       if (w.checks) checkBitmapClear(w, pool, 'a virgin pool has no allocated bit');
       continue;
     }
-    const pw = pool >>> WORD_SHIFT;
-    if (u32[pw + W_ARENAINDEX] !== id - 1) fail('pool arenaindex names its arena', pool);
-    if (u32[pw + W_COUNT] === 0) {
+    const pw = pool >>> Geo.WORD_SHIFT;
+    if (u32[pw + Hdr.W_ARENAINDEX] !== id - 1) fail('pool arenaindex names its arena', pool);
+    if (u32[pw + Hdr.W_COUNT] === 0) {
       if (!empty.has(pool)) fail('a carved pool with count 0 is on its arena freepools', pool);
       if (w.checks) checkBitmapClear(w, pool, 'an empty pool has no allocated bit');
     } else {
@@ -183,12 +151,12 @@ function checkArena(w: Walk, id: number): void {
 function checkFreepools(w: Walk, id: number, base: number, poolAddress: number): Set<number> {
   const { u32 } = w;
   const empty = new Set<number>();
-  for (let pool = u32[ao(w, id) + W_AO_FREEPOOLS]; pool !== 0; pool = u32[(pool >>> WORD_SHIFT) + W_NEXTPOOL]) {
-    if (pool < base + FIRST_POOL_OFFSET || pool >= poolAddress || (pool & POOL_MASK) !== 0) {
+  for (let pool = u32[ao(w, id) + Ao.W_FREEPOOLS]; pool !== 0; pool = u32[(pool >>> Geo.WORD_SHIFT) + Hdr.W_NEXTPOOL]) {
+    if (pool < base + Arena.FIRST_POOL_OFFSET || pool >= poolAddress || (pool & Geo.POOL_MASK) !== 0) {
       fail('freepools holds carved pools of its own arena', pool, `arena ${base}`);
     }
     if (empty.has(pool)) fail('freepools has no cycle', pool);
-    if (u32[(pool >>> WORD_SHIFT) + W_COUNT] !== 0) fail('a pool on freepools has count 0', pool);
+    if (u32[(pool >>> Geo.WORD_SHIFT) + Hdr.W_COUNT] !== 0) fail('a pool on freepools has count 0', pool);
     empty.add(pool);
   }
   return empty;
@@ -198,23 +166,24 @@ function checkFreepools(w: Walk, id: number, base: number, poolAddress: number):
 
 function checkUsedOrFullPool(w: Walk, pool: number): void {
   const { u32 } = w;
-  const pw = pool >>> WORD_SHIFT;
-  const szidx = u32[pw + W_SZIDX];
-  if (szidx >= NB_SMALL_SIZE_CLASSES) fail('szidx < 32 in a pool in use', pool, `szidx ${szidx}`);
-  const size = (szidx + 1) << ALIGNMENT_SHIFT;
-  const nextoffset = u32[pw + W_NEXTOFFSET];
-  if (u32[pw + W_MAXNEXTOFFSET] !== POOL_SIZE - size) fail('maxnextoffset == POOL_SIZE - block size', pool);
-  if (nextoffset < POOL_OVERHEAD + 2 * size || nextoffset > POOL_SIZE || (nextoffset - POOL_OVERHEAD) % size !== 0) {
+  const pw = pool >>> Geo.WORD_SHIFT;
+  const szidx = u32[pw + Hdr.W_SZIDX];
+  if (szidx >= Geo.NB_SMALL_SIZE_CLASSES) fail('szidx < 32 in a pool in use', pool, `szidx ${szidx}`);
+  const size = (szidx + 1) << Geo.ALIGNMENT_SHIFT;
+  const nextoffset = u32[pw + Hdr.W_NEXTOFFSET];
+  if (u32[pw + Hdr.W_MAXNEXTOFFSET] !== Geo.POOL_SIZE - size) fail('maxnextoffset == Geo.POOL_SIZE - block size', pool);
+  if (nextoffset < Hdr.OVERHEAD + 2 * size || nextoffset > Geo.POOL_SIZE || (nextoffset - Hdr.OVERHEAD) % size !== 0) {
     fail('nextoffset is a block boundary past the first two blocks', pool, `nextoffset ${nextoffset}`);
   }
-  const carved = (nextoffset - POOL_OVERHEAD) / size;
-  const count = u32[pw + W_COUNT];
+  const carved = (nextoffset - Hdr.OVERHEAD) / size;
+  const count = u32[pw + Hdr.W_COUNT];
   if (count > numBlocks(szidx)) fail('count <= blocks per pool', pool, `count ${count}`);
   const nfree = walkFreeList(w, pool, size, nextoffset, carved);
-  if (count + nfree !== carved) fail('count + free list length == carved blocks', pool, `${count} + ${nfree} != ${carved}`);
-  const freeblock = u32[pw + W_FREEBLOCK];
+  if (count + nfree !== carved)
+    fail('count + free list length == carved blocks', pool, `${count} + ${nfree} != ${carved}`);
+  const freeblock = u32[pw + Hdr.W_FREEBLOCK];
   if (freeblock === 0) {
-    if (nextoffset <= u32[pw + W_MAXNEXTOFFSET]) fail('a pool with no free block has no virgin block (full)', pool);
+    if (nextoffset <= u32[pw + Hdr.W_MAXNEXTOFFSET]) fail('a pool with no free block has no virgin block (full)', pool);
   } else {
     w.usedPools.set(pool, szidx);
   }
@@ -226,12 +195,12 @@ function walkFreeList(w: Walk, pool: number, size: number, nextoffset: number, c
   const { u32, marks } = w;
   marks.fill(0);
   let n = 0;
-  for (let b = u32[(pool >>> WORD_SHIFT) + W_FREEBLOCK]; b !== 0; b = u32[b >>> WORD_SHIFT]) {
+  for (let b = u32[(pool >>> Geo.WORD_SHIFT) + Hdr.W_FREEBLOCK]; b !== 0; b = u32[b >>> Geo.WORD_SHIFT]) {
     const off = b - pool;
-    if (off < POOL_OVERHEAD || off >= nextoffset || (off - POOL_OVERHEAD) % size !== 0) {
+    if (off < Hdr.OVERHEAD || off >= nextoffset || (off - Hdr.OVERHEAD) % size !== 0) {
       fail('free list blocks are carved blocks of their pool', b, `pool ${pool}`);
     }
-    const g = off >>> ALIGNMENT_SHIFT;
+    const g = off >>> Geo.ALIGNMENT_SHIFT;
     if (marks[g] || ++n > carved) fail('a pool free list has no cycle', b, `pool ${pool}`);
     marks[g] = 1;
   }
@@ -242,27 +211,31 @@ function walkFreeList(w: Walk, pool: number, size: number, nextoffset: number, c
 function checkBitmap(w: Walk, pool: number, size: number, nextoffset: number): void {
   const { u32, marks } = w;
   const first = bitmapWordOfPool(pool);
-  for (let i = 0; i < BITMAP_WORDS_PER_POOL; i++) {
+  for (let i = 0; i < Arena.BITMAP_WORDS_PER_POOL; i++) {
     let expected = 0;
-    for (let bit = 0; bit < BITS_PER_WORD; bit++) {
-      const g = i * BITS_PER_WORD + bit;
-      const off = g << ALIGNMENT_SHIFT;
-      const isBlock = off >= POOL_OVERHEAD && off < nextoffset && (off - POOL_OVERHEAD) % size === 0;
+    for (let bit = 0; bit < Arena.BITS_PER_WORD; bit++) {
+      const g = i * Arena.BITS_PER_WORD + bit;
+      const off = g << Geo.ALIGNMENT_SHIFT;
+      const isBlock = off >= Hdr.OVERHEAD && off < nextoffset && (off - Hdr.OVERHEAD) % size === 0;
       if (isBlock && !marks[g]) expected |= 1 << bit;
     }
     if (u32[first + i] !== expected >>> 0) {
-      fail('allocated-block bit set iff the block is carved and not on the free list', pool + i * BITS_PER_WORD * (1 << ALIGNMENT_SHIFT), `bitmap word ${i} is ${u32[first + i]}, expected ${expected >>> 0}`);
+      fail(
+        'allocated-block bit set iff the block is carved and not on the free list',
+        pool + i * Arena.BITS_PER_WORD * (1 << Geo.ALIGNMENT_SHIFT),
+        `bitmap word ${i} is ${u32[first + i]}, expected ${expected >>> 0}`,
+      );
     }
   }
 }
 
 function checkBitmapClear(w: Walk, pool: number, invariant: string): void {
   const first = bitmapWordOfPool(pool);
-  for (let i = 0; i < BITMAP_WORDS_PER_POOL; i++) if (w.u32[first + i] !== 0) fail(invariant, pool);
+  for (let i = 0; i < Arena.BITMAP_WORDS_PER_POOL; i++) if (w.u32[first + i] !== 0) fail(invariant, pool);
 }
 
 function bitmapWordOfPool(pool: number): number {
-  return ((pool & ~ARENA_MASK) >>> WORD_SHIFT) + ((pool & ARENA_MASK) >>> BITMAP_WORD_SHIFT);
+  return ((pool & ~Geo.ARENA_MASK) >>> Geo.WORD_SHIFT) + ((pool & Geo.ARENA_MASK) >>> Arena.BITMAP_WORD_SHIFT);
 }
 
 /* ------------------------------------------------------------ usedpools */
@@ -270,18 +243,20 @@ function bitmapWordOfPool(pool: number): number {
 function checkUsedpools(w: Walk): void {
   const { u32, st } = w;
   let listed = 0;
-  for (let sz = 0; sz < NB_SMALL_SIZE_CLASSES; sz++) {
+  for (let sz = 0; sz < Geo.NB_SMALL_SIZE_CLASSES; sz++) {
     const head = usedpoolsHead(st, sz);
     let prev = head;
-    let pool = u32[(head >>> WORD_SHIFT) + W_NEXTPOOL];
+    let pool = u32[(head >>> Geo.WORD_SHIFT) + Hdr.W_NEXTPOOL];
     while (pool !== head) {
       if (w.usedPools.get(pool) !== sz) fail(`usedpools[${sz}] holds only used pools of size class ${sz}`, pool);
-      if (u32[(pool >>> WORD_SHIFT) + W_PREVPOOL] !== prev) fail('usedpools: pool.prevpool.nextpool == pool', pool);
+      if (u32[(pool >>> Geo.WORD_SHIFT) + Hdr.W_PREVPOOL] !== prev)
+        fail('usedpools: pool.prevpool.nextpool == pool', pool);
       if (++listed > w.usedPools.size) fail('usedpools lists have no cycle', pool);
       prev = pool;
-      pool = u32[(pool >>> WORD_SHIFT) + W_NEXTPOOL];
+      pool = u32[(pool >>> Geo.WORD_SHIFT) + Hdr.W_NEXTPOOL];
     }
-    if (u32[(head >>> WORD_SHIFT) + W_PREVPOOL] !== prev) fail(`usedpools[${sz}].prevpool is its last pool`, head);
+    if (u32[(head >>> Geo.WORD_SHIFT) + Hdr.W_PREVPOOL] !== prev)
+      fail(`usedpools[${sz}].prevpool is its last pool`, head);
   }
   if (listed !== w.usedPools.size) {
     fail('every used pool is on usedpools[szidx]', 0, `${w.usedPools.size} used pools, ${listed} listed`);
@@ -292,31 +267,40 @@ function checkUsedpools(w: Walk): void {
 
 function checkUsableArenas(w: Walk): void {
   const { u32, st } = w;
-  const last = new Uint32Array(NFP2LASTA_LENGTH);
+  const last = new Uint32Array(St.NFP2LASTA_LENGTH);
   let prev = 0;
   let prevNf = 0;
   let n = 0;
-  for (let id = getState(u32, st, ST_USABLE_ARENAS); id !== 0; id = u32[ao(w, id) + W_AO_NEXTARENA]) {
-    if (id > w.maxarenas || ++n > w.allocated.length) fail('usable_arenas holds allocated arenas, without a cycle', 0, `id ${id}`);
+  for (let id = getState(u32, st, St.USABLE_ARENAS); id !== 0; id = u32[ao(w, id) + Ao.W_NEXTARENA]) {
+    if (id > w.maxarenas || ++n > w.allocated.length)
+      fail('usable_arenas holds allocated arenas, without a cycle', 0, `id ${id}`);
     const a = ao(w, id);
-    const nf = u32[a + W_AO_NFREEPOOLS];
-    if (u32[a + W_AO_ADDRESS] === 0 || nf === 0) fail('usable_arenas holds arenas with an address and free pools', 0, `id ${id}`);
-    if (u32[a + W_AO_PREVARENA] !== prev) fail('usable_arenas: arena.prevarena.nextarena == arena', u32[a + W_AO_ADDRESS]);
-    if (nf < prevNf) fail('usable_arenas sorted by nfreepools ascending', u32[a + W_AO_ADDRESS], `${prevNf} before ${nf}`);
-    if (nf === NTOTALPOOLS && u32[a + W_AO_NEXTARENA] !== 0) {
-      fail('only the last usable arena may be wholly free (CPython keeps one)', u32[a + W_AO_ADDRESS]);
+    const nf = u32[a + Ao.W_NFREEPOOLS];
+    if (u32[a + Ao.W_ADDRESS] === 0 || nf === 0)
+      fail('usable_arenas holds arenas with an address and free pools', 0, `id ${id}`);
+    if (u32[a + Ao.W_PREVARENA] !== prev)
+      fail('usable_arenas: arena.prevarena.nextarena == arena', u32[a + Ao.W_ADDRESS]);
+    if (nf < prevNf)
+      fail('usable_arenas sorted by nfreepools ascending', u32[a + Ao.W_ADDRESS], `${prevNf} before ${nf}`);
+    if (nf === Arena.NTOTALPOOLS && u32[a + Ao.W_NEXTARENA] !== 0) {
+      fail('only the last usable arena may be wholly free (CPython keeps one)', u32[a + Ao.W_ADDRESS]);
     }
     last[nf] = id;
     prev = id;
     prevNf = nf;
   }
   let withFree = 0;
-  for (const id of w.allocated) if (u32[ao(w, id) + W_AO_NFREEPOOLS] !== 0) withFree++;
-  if (withFree !== n) fail('every arena with a free pool is on usable_arenas', 0, `${withFree} with free pools, ${n} listed`);
-  const fingers = (st + ST_NFP2LASTA) >>> WORD_SHIFT;
-  for (let nf = 0; nf < NFP2LASTA_LENGTH; nf++) {
+  for (const id of w.allocated) if (u32[ao(w, id) + Ao.W_NFREEPOOLS] !== 0) withFree++;
+  if (withFree !== n)
+    fail('every arena with a free pool is on usable_arenas', 0, `${withFree} with free pools, ${n} listed`);
+  const fingers = (st + St.NFP2LASTA) >>> Geo.WORD_SHIFT;
+  for (let nf = 0; nf < St.NFP2LASTA_LENGTH; nf++) {
     if (u32[fingers + nf] !== last[nf]) {
-      fail('nfp2lasta[n] is the last usable arena with n free pools', 0, `nfp2lasta[${nf}] is ${u32[fingers + nf]}, expected ${last[nf]}`);
+      fail(
+        'nfp2lasta[n] is the last usable arena with n free pools',
+        0,
+        `nfp2lasta[${nf}] is ${u32[fingers + nf]}, expected ${last[nf]}`,
+      );
     }
   }
 }
@@ -325,28 +309,30 @@ function checkUsableArenas(w: Walk): void {
 
 function checkArenaMap(w: Walk): void {
   const { u32, st } = w;
-  const map = (st + ST_ARENA_MAP) >>> WORD_SHIFT;
-  const length = getState(u32, st, ST_MAP_LENGTH);
+  const map = (st + St.ARENA_MAP) >>> Geo.WORD_SHIFT;
+  const length = getState(u32, st, St.MAP_LENGTH);
   let mapped = 0;
   for (let i = 0; i < length; i++) {
     const id = u32[map + i];
     if (id === 0) continue;
-    if (id > w.maxarenas || arenaMapIndex(u32[ao(w, id) + W_AO_ADDRESS]) !== i || u32[ao(w, id) + W_AO_ADDRESS] === 0) {
-      fail('arena map[i] == id of the arena at i * ARENA_SIZE', i * ARENA_SIZE, `entry ${id}`);
+    if (id > w.maxarenas || arenaMapIndex(u32[ao(w, id) + Ao.W_ADDRESS]) !== i || u32[ao(w, id) + Ao.W_ADDRESS] === 0) {
+      fail('arena map[i] == id of the arena at i * Geo.ARENA_SIZE', i * Geo.ARENA_SIZE, `entry ${id}`);
     }
     mapped++;
   }
-  if (mapped !== w.allocated.length) fail('every allocated arena is in the arena map', 0, `${mapped} mapped, ${w.allocated.length} allocated`);
+  if (mapped !== w.allocated.length)
+    fail('every allocated arena is in the arena map', 0, `${mapped} mapped, ${w.allocated.length} allocated`);
 }
 
 /* ------------------------------------------------------------- counters */
 
 function checkCounters(w: Walk): void {
   const { u32, st } = w;
-  const current = getState(u32, st, ST_NARENAS_CURRENT);
-  if (current !== w.allocated.length) fail('narenas_currently_allocated == arenas with an address', 0, `${current} != ${w.allocated.length}`);
-  const highwater = getState(u32, st, ST_NARENAS_HIGHWATER);
-  if (highwater < current || getState(u32, st, ST_NARENAS_TOTAL) < highwater) {
+  const current = getState(u32, st, St.NARENAS_CURRENT);
+  if (current !== w.allocated.length)
+    fail('narenas_currently_allocated == arenas with an address', 0, `${current} != ${w.allocated.length}`);
+  const highwater = getState(u32, st, St.NARENAS_HIGHWATER);
+  if (highwater < current || getState(u32, st, St.NARENAS_TOTAL) < highwater) {
     fail('narenas_currently_allocated <= narenas_highwater <= ntimes_arena_allocated');
   }
 }

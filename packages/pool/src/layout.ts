@@ -94,192 +94,254 @@
  * ```
  *
  * Tricky: usedpools entry i is the nextpool/prevpool pair of a fake pool
- * header at `st + ST_USEDPOOLS + 8 * i - POOL_NEXTPOOL`, so each list is a
+ * header at `st + St.USEDPOOLS + 8 * i - Hdr.NEXTPOOL`, so each list is a
  * circular doubly-linked list headed by that fake pool; only its nextpool and
  * prevpool are ever touched (its count and freeblock overlap other state).
  */
-import {
-  ALIGNMENT,
-  ALIGNMENT_SHIFT,
-  ARENA_BITS,
-  ARENA_MASK,
-  ARENA_SIZE,
-  MAX_POOLS_IN_ARENA,
-  NB_SMALL_SIZE_CLASSES,
-  POOL_BITS,
-  POOL_SIZE,
-  alignUp,
-} from '@pymem/core';
-import { BLOCK_OVERHEAD } from '@pymem/tlsf';
+/*
+ * Every constant below is a member of a `const enum`, so that the bundler
+ * (esbuild, through tsup) folds it into the code as a literal. Plain
+ * module-level constants, and constants imported from another package, are
+ * loaded from memory on every use in V8, which made the hot paths about 40%
+ * slower. test/layout.test.ts checks that Geo agrees with @pymem/core and
+ * Arena.RAW_HEADER_BYTES with @pymem/tlsf.
+ */
 
-/** Bytes in a u32 word, and the shift from a byte offset to a word index. */
-export const WORD = 4;
-export const WORD_SHIFT = 2;
+/** CPython's 64-bit obmalloc geometry (the values of @pymem/core's layout.ts), and u32 words. */
+export const enum Geo {
+  ALIGNMENT_SHIFT = 4,
+  ALIGNMENT = 1 << ALIGNMENT_SHIFT,
+  ALIGNMENT_MASK = ALIGNMENT - 1,
+  SMALL_REQUEST_THRESHOLD = 512,
+  NB_SMALL_SIZE_CLASSES = SMALL_REQUEST_THRESHOLD / ALIGNMENT,
+  POOL_BITS = 14,
+  POOL_SIZE = 1 << POOL_BITS,
+  POOL_MASK = POOL_SIZE - 1,
+  ARENA_BITS = 20,
+  ARENA_SIZE = 1 << ARENA_BITS,
+  ARENA_MASK = ARENA_SIZE - 1,
+  MAX_POOLS_IN_ARENA = ARENA_SIZE / POOL_SIZE,
+  /** The shift from a byte offset to a u32 word index, and bytes in a word. */
+  WORD_SHIFT = 2,
+  WORD = 1 << WORD_SHIFT,
+  /** Shift from a pointer to the word index of its pool's header. */
+  POOL_WORD_SHIFT = POOL_BITS - WORD_SHIFT,
+}
 
 /* ---------------------------------------------------------------- pools */
 
-/** Byte offsets of the pool header fields. */
-export const POOL_COUNT = 0;
-export const POOL_FREEBLOCK = POOL_COUNT + WORD;
-export const POOL_NEXTPOOL = POOL_FREEBLOCK + WORD;
-export const POOL_PREVPOOL = POOL_NEXTPOOL + WORD;
-export const POOL_ARENAINDEX = POOL_PREVPOOL + WORD;
-export const POOL_SZIDX = POOL_ARENAINDEX + WORD;
-export const POOL_NEXTOFFSET = POOL_SZIDX + WORD;
-export const POOL_MAXNEXTOFFSET = POOL_NEXTOFFSET + WORD;
+/** The pool header: byte offsets, word indices (from `pool >>> WORD_SHIFT`), size. */
+export const enum Hdr {
+  COUNT = 0,
+  FREEBLOCK = COUNT + Geo.WORD,
+  NEXTPOOL = FREEBLOCK + Geo.WORD,
+  PREVPOOL = NEXTPOOL + Geo.WORD,
+  ARENAINDEX = PREVPOOL + Geo.WORD,
+  SZIDX = ARENAINDEX + Geo.WORD,
+  NEXTOFFSET = SZIDX + Geo.WORD,
+  MAXNEXTOFFSET = NEXTOFFSET + Geo.WORD,
 
-/** The same fields as word indices from `pool >>> WORD_SHIFT`. */
-export const W_COUNT = POOL_COUNT >>> WORD_SHIFT;
-export const W_FREEBLOCK = POOL_FREEBLOCK >>> WORD_SHIFT;
-export const W_NEXTPOOL = POOL_NEXTPOOL >>> WORD_SHIFT;
-export const W_PREVPOOL = POOL_PREVPOOL >>> WORD_SHIFT;
-export const W_ARENAINDEX = POOL_ARENAINDEX >>> WORD_SHIFT;
-export const W_SZIDX = POOL_SZIDX >>> WORD_SHIFT;
-export const W_NEXTOFFSET = POOL_NEXTOFFSET >>> WORD_SHIFT;
-export const W_MAXNEXTOFFSET = POOL_MAXNEXTOFFSET >>> WORD_SHIFT;
+  W_COUNT = COUNT >>> Geo.WORD_SHIFT,
+  W_FREEBLOCK = FREEBLOCK >>> Geo.WORD_SHIFT,
+  W_NEXTPOOL = NEXTPOOL >>> Geo.WORD_SHIFT,
+  W_PREVPOOL = PREVPOOL >>> Geo.WORD_SHIFT,
+  W_ARENAINDEX = ARENAINDEX >>> Geo.WORD_SHIFT,
+  W_SZIDX = SZIDX >>> Geo.WORD_SHIFT,
+  W_NEXTOFFSET = NEXTOFFSET >>> Geo.WORD_SHIFT,
+  W_MAXNEXTOFFSET = MAXNEXTOFFSET >>> Geo.WORD_SHIFT,
 
-/**
- * CPython's 64-bit pool header: four pointer-sized members (count's union,
- * freeblock, nextpool, prevpool) and four uints, rounded up to ALIGNMENT.
- * Using its size keeps the number of blocks per pool identical to CPython's.
- */
-const CPYTHON_POINTER_BYTES = 8;
-const CPYTHON_POOL_POINTERS = 4;
-const CPYTHON_POOL_UINTS = 4;
-export const POOL_OVERHEAD = alignUp(CPYTHON_POOL_POINTERS * CPYTHON_POINTER_BYTES + CPYTHON_POOL_UINTS * WORD);
+  /**
+   * CPython's 64-bit pool header: four pointer-sized members (count's union,
+   * freeblock, nextpool, prevpool) and four uints, rounded up to ALIGNMENT.
+   * Using its size keeps the number of blocks per pool identical to CPython's.
+   */
+  CPYTHON_POINTER_BYTES = 8,
+  CPYTHON_HEADER_BYTES = 4 * CPYTHON_POINTER_BYTES + 4 * Geo.WORD,
+  OVERHEAD = (CPYTHON_HEADER_BYTES + Geo.ALIGNMENT_MASK) & ~Geo.ALIGNMENT_MASK,
 
-/** Size class of a pool that was just carved and not yet set up. */
-export const DUMMY_SIZE_IDX = 0xffff;
+  /** Size class of a pool that was just carved and not yet set up. */
+  DUMMY_SIZE_IDX = 0xffff,
+}
 
 /** Blocks in a pool of size class `szidx` (CPython's NUMBLOCKS). */
 export function numBlocks(szidx: number): number {
-  return ((POOL_SIZE - POOL_OVERHEAD) / ((szidx + 1) << ALIGNMENT_SHIFT)) | 0;
+  return ((Geo.POOL_SIZE - Hdr.OVERHEAD) / ((szidx + 1) << Geo.ALIGNMENT_SHIFT)) | 0;
 }
 
 /* --------------------------------------------------------------- arenas */
 
-/** Bytes of the raw allocator's block header at the start of each arena. */
-export const RAW_HEADER_BYTES = BLOCK_OVERHEAD;
-/** Offset of pool 1 in its arena: slot 0 holds the raw header and the bitmaps. */
-export const FIRST_POOL_OFFSET = POOL_SIZE;
-/** Pools per arena: every slot but the metadata slot. */
-export const NTOTALPOOLS = MAX_POOLS_IN_ARENA - FIRST_POOL_OFFSET / POOL_SIZE;
-/** Bytes lost per arena to the metadata slot ("bytes lost to arena alignment"). */
-export const ARENA_ALIGNMENT_LOSS = FIRST_POOL_OFFSET;
+/** The arena: its metadata slot and the allocated-block bitmaps in it. */
+export const enum Arena {
+  /** Bytes of the raw allocator's block header at the start of each arena (tlsf's BLOCK_OVERHEAD). */
+  RAW_HEADER_BYTES = 16,
+  /** Offset of pool 1 in its arena: slot 0 holds the raw header and the bitmaps. */
+  FIRST_POOL_OFFSET = Geo.POOL_SIZE,
+  /** Pools per arena: every slot but the metadata slot. */
+  NTOTALPOOLS = Geo.MAX_POOLS_IN_ARENA - FIRST_POOL_OFFSET / Geo.POOL_SIZE,
+  /** Bytes lost per arena to the metadata slot ("bytes lost to arena alignment"). */
+  ALIGNMENT_LOSS = FIRST_POOL_OFFSET,
 
-/** Bits per bitmap word. */
-export const BITS_PER_WORD = 32;
-const BITS_PER_WORD_SHIFT = 5;
-export const BIT_INDEX_MASK = BITS_PER_WORD - 1;
-/** `(p & ARENA_MASK) >>> BITMAP_WORD_SHIFT` is the bitmap word of p within its arena. */
-export const BITMAP_WORD_SHIFT = ALIGNMENT_SHIFT + BITS_PER_WORD_SHIFT;
-/** Bitmap bytes per pool: one bit per granule. */
-export const BITMAP_BYTES_PER_POOL = POOL_SIZE / ALIGNMENT / 8;
-/** Arena-relative byte range of the bitmaps of pools 1..63. */
-export const BITMAP_START = (FIRST_POOL_OFFSET / POOL_SIZE) * BITMAP_BYTES_PER_POOL;
-export const BITMAP_END = MAX_POOLS_IN_ARENA * BITMAP_BYTES_PER_POOL;
+  BITS_PER_WORD_SHIFT = 5,
+  BITS_PER_WORD = 1 << BITS_PER_WORD_SHIFT,
+  BIT_INDEX_MASK = BITS_PER_WORD - 1,
+  /** `(p & ARENA_MASK) >>> BITMAP_WORD_SHIFT` is the bitmap word of p within its arena. */
+  BITMAP_WORD_SHIFT = Geo.ALIGNMENT_SHIFT + BITS_PER_WORD_SHIFT,
+  /** Bitmap bytes per pool: one bit per granule. */
+  BITMAP_BYTES_PER_POOL = Geo.POOL_SIZE / Geo.ALIGNMENT / 8,
+  BITMAP_WORDS_PER_POOL = BITMAP_BYTES_PER_POOL / Geo.WORD,
+  /** Arena-relative byte range of the bitmaps of pools 1..63. */
+  BITMAP_START = (FIRST_POOL_OFFSET / Geo.POOL_SIZE) * BITMAP_BYTES_PER_POOL,
+  BITMAP_END = Geo.MAX_POOLS_IN_ARENA * BITMAP_BYTES_PER_POOL,
+}
 
-/** Byte offsets of the arena object fields. */
-export const AO_ADDRESS = 0;
-export const AO_POOL_ADDRESS = AO_ADDRESS + WORD;
-export const AO_NFREEPOOLS = AO_POOL_ADDRESS + WORD;
-export const AO_NTOTALPOOLS = AO_NFREEPOOLS + WORD;
-export const AO_FREEPOOLS = AO_NTOTALPOOLS + WORD;
-export const AO_NEXTARENA = AO_FREEPOOLS + WORD;
-export const AO_PREVARENA = AO_NEXTARENA + WORD;
-/** Arena objects are padded to a power of two so an id becomes an offset with a shift. */
-export const ARENA_OBJECT_SHIFT = 5;
-export const ARENA_OBJECT_SIZE = 1 << ARENA_OBJECT_SHIFT;
-const ARENA_OBJECT_WORD_SHIFT = ARENA_OBJECT_SHIFT - WORD_SHIFT;
+/** The arena object: byte offsets, word indices, size (padded to a power of two). */
+export const enum Ao {
+  ADDRESS = 0,
+  POOL_ADDRESS = ADDRESS + Geo.WORD,
+  NFREEPOOLS = POOL_ADDRESS + Geo.WORD,
+  NTOTALPOOLS = NFREEPOOLS + Geo.WORD,
+  FREEPOOLS = NTOTALPOOLS + Geo.WORD,
+  NEXTARENA = FREEPOOLS + Geo.WORD,
+  PREVARENA = NEXTARENA + Geo.WORD,
 
-export const W_AO_ADDRESS = AO_ADDRESS >>> WORD_SHIFT;
-export const W_AO_POOL_ADDRESS = AO_POOL_ADDRESS >>> WORD_SHIFT;
-export const W_AO_NFREEPOOLS = AO_NFREEPOOLS >>> WORD_SHIFT;
-export const W_AO_NTOTALPOOLS = AO_NTOTALPOOLS >>> WORD_SHIFT;
-export const W_AO_FREEPOOLS = AO_FREEPOOLS >>> WORD_SHIFT;
-export const W_AO_NEXTARENA = AO_NEXTARENA >>> WORD_SHIFT;
-export const W_AO_PREVARENA = AO_PREVARENA >>> WORD_SHIFT;
+  /** Padded so that an id becomes an offset with a shift. */
+  SHIFT = 5,
+  SIZE = 1 << SHIFT,
+  WORD_SHIFT = SHIFT - Geo.WORD_SHIFT,
 
-/** Arena objects in the first table; the table doubles when it runs out. */
-export const INITIAL_ARENA_OBJECTS = 16;
+  W_ADDRESS = ADDRESS >>> Geo.WORD_SHIFT,
+  W_POOL_ADDRESS = POOL_ADDRESS >>> Geo.WORD_SHIFT,
+  W_NFREEPOOLS = NFREEPOOLS >>> Geo.WORD_SHIFT,
+  W_NTOTALPOOLS = NTOTALPOOLS >>> Geo.WORD_SHIFT,
+  W_FREEPOOLS = FREEPOOLS >>> Geo.WORD_SHIFT,
+  W_NEXTARENA = NEXTARENA >>> Geo.WORD_SHIFT,
+  W_PREVARENA = PREVARENA >>> Geo.WORD_SHIFT,
+
+  /** Arena objects in the first table; the table doubles when it runs out. */
+  INITIAL_COUNT = 16,
+}
 
 /* ---------------------------------------------------------- state block */
 
-export const STATE_MAGIC = 0x504d5950; // 'PYMP' read as a little-endian u32
-export const FLAG_CHECKS = 1 << 0;
+/** The state block: byte offsets of its fields, and its flags. */
+export const enum St {
+  /** 'PYMP' read as a little-endian u32. */
+  MAGIC_VALUE = 0x504d5950,
+  FLAG_CHECKS = 1 << 0,
 
-export const ST_MAGIC = 0;
-export const ST_FLAGS = ST_MAGIC + WORD;
-export const ST_ARENAS = ST_FLAGS + WORD;
-export const ST_MAXARENAS = ST_ARENAS + WORD;
-export const ST_UNUSED_ARENAS = ST_MAXARENAS + WORD;
-export const ST_USABLE_ARENAS = ST_UNUSED_ARENAS + WORD;
-export const ST_NARENAS_CURRENT = ST_USABLE_ARENAS + WORD;
-export const ST_NARENAS_TOTAL = ST_NARENAS_CURRENT + WORD;
-export const ST_NARENAS_HIGHWATER = ST_NARENAS_TOTAL + WORD;
-export const ST_MAP_LENGTH = ST_NARENAS_HIGHWATER + WORD;
-export const ST_USEDPOOLS = ST_MAP_LENGTH + WORD;
-/** usedpools: a (nextpool, prevpool) pair per size class. */
-export const USEDPOOL_ENTRY_BYTES = 2 * WORD;
-export const USEDPOOLS_BYTES = NB_SMALL_SIZE_CLASSES * USEDPOOL_ENTRY_BYTES;
-export const ST_NFP2LASTA = ST_USEDPOOLS + USEDPOOLS_BYTES;
-/** nfp2lasta is indexed by a free-pool count, 0..NTOTALPOOLS. */
-export const NFP2LASTA_LENGTH = NTOTALPOOLS + 1;
-export const ST_ARENA_MAP = ST_NFP2LASTA + NFP2LASTA_LENGTH * WORD;
+  MAGIC = 0,
+  FLAGS = MAGIC + Geo.WORD,
+  ARENAS = FLAGS + Geo.WORD,
+  MAXARENAS = ARENAS + Geo.WORD,
+  UNUSED_ARENAS = MAXARENAS + Geo.WORD,
+  USABLE_ARENAS = UNUSED_ARENAS + Geo.WORD,
+  NARENAS_CURRENT = USABLE_ARENAS + Geo.WORD,
+  NARENAS_TOTAL = NARENAS_CURRENT + Geo.WORD,
+  NARENAS_HIGHWATER = NARENAS_TOTAL + Geo.WORD,
+  MAP_LENGTH = NARENAS_HIGHWATER + Geo.WORD,
+  USEDPOOLS = MAP_LENGTH + Geo.WORD,
+  /** usedpools: a (nextpool, prevpool) pair per size class. */
+  USEDPOOL_ENTRY_BYTES = 2 * Geo.WORD,
+  USEDPOOLS_BYTES = Geo.NB_SMALL_SIZE_CLASSES * USEDPOOL_ENTRY_BYTES,
+  NFP2LASTA = USEDPOOLS + USEDPOOLS_BYTES,
+  /** nfp2lasta is indexed by a free-pool count, 0..NTOTALPOOLS. */
+  NFP2LASTA_LENGTH = Arena.NTOTALPOOLS + 1,
+  ARENA_MAP = NFP2LASTA + NFP2LASTA_LENGTH * Geo.WORD,
+}
 
 /** Entries in the arena map of a heap that can grow to `maxBytes`. */
 export function arenaMapLength(maxBytes: number): number {
-  return Math.ceil(maxBytes / ARENA_SIZE);
+  return Math.ceil(maxBytes / Geo.ARENA_SIZE);
 }
 
 /** Bytes of the state block for a heap that can grow to `maxBytes`. */
 export function stateBytes(maxBytes: number): number {
-  return ST_ARENA_MAP + arenaMapLength(maxBytes) * WORD;
+  return St.ARENA_MAP + arenaMapLength(maxBytes) * Geo.WORD;
 }
 
 /* ------------------------------------------------------------- helpers */
 
 /** Word index of the arena object with id `id` (1-based) in the table at word `tableWord`. */
 export function aoWordAt(tableWord: number, id: number): number {
-  return tableWord + ((id - 1) << ARENA_OBJECT_WORD_SHIFT);
+  return tableWord + ((id - 1) << Ao.WORD_SHIFT);
 }
 
 /** Word index of arena `id`'s object, reading the table address from the state block. */
 export function aoWord(u32: Uint32Array, st: number, id: number): number {
-  return aoWordAt(u32[(st + ST_ARENAS) >>> WORD_SHIFT] >>> WORD_SHIFT, id);
+  return aoWordAt(u32[(st + St.ARENAS) >>> Geo.WORD_SHIFT] >>> Geo.WORD_SHIFT, id);
 }
 
 /** Address of the fake pool header that heads usedpools[szidx]. */
 export function usedpoolsHead(st: number, szidx: number): number {
-  return st + ST_USEDPOOLS + szidx * USEDPOOL_ENTRY_BYTES - POOL_NEXTPOOL;
+  return st + St.USEDPOOLS + szidx * St.USEDPOOL_ENTRY_BYTES - Hdr.NEXTPOOL;
 }
 
 /** Word index of p's allocated-block bitmap word. */
 export function bitmapWord(p: number): number {
-  return ((p & ~ARENA_MASK) >>> WORD_SHIFT) + ((p & ARENA_MASK) >>> BITMAP_WORD_SHIFT);
+  return ((p & ~Geo.ARENA_MASK) >>> Geo.WORD_SHIFT) + ((p & Geo.ARENA_MASK) >>> Arena.BITMAP_WORD_SHIFT);
 }
 
 /** p's bit within its bitmap word. */
 export function bitmapBit(p: number): number {
-  return 1 << ((p >>> ALIGNMENT_SHIFT) & BIT_INDEX_MASK);
+  return 1 << ((p >>> Geo.ALIGNMENT_SHIFT) & Arena.BIT_INDEX_MASK);
 }
 
 /** Arena base of p. */
 export function arenaBase(p: number): number {
-  return (p & ~ARENA_MASK) >>> 0;
+  return (p & ~Geo.ARENA_MASK) >>> 0;
 }
 
 /** Pool address of p (CPython's POOL_ADDR). */
 export function poolAddr(p: number): number {
-  return ((p >>> POOL_BITS) << POOL_BITS) >>> 0;
+  return ((p >>> Geo.POOL_BITS) << Geo.POOL_BITS) >>> 0;
 }
 
 /** Arena map index of p: which MiB of the heap it is in. */
 export function arenaMapIndex(p: number): number {
-  return p >>> ARENA_BITS;
+  return p >>> Geo.ARENA_BITS;
 }
 
-/** Slot (0..63) of p within its arena; slot 0 is the metadata slot. */
-export function poolSlot(p: number): number {
-  return (p & ARENA_MASK) >>> POOL_BITS;
-}
+/* ---------------------------------------------- the layout, as numbers */
+
+/*
+ * The same layout as plain exported numbers, for tools that read the heap
+ * (the explorer app, debuggers, tests). Code in this package uses the enums.
+ */
+export const POOL_OVERHEAD: number = Hdr.OVERHEAD;
+export const DUMMY_SIZE_IDX: number = Hdr.DUMMY_SIZE_IDX;
+export const POOL_COUNT: number = Hdr.COUNT;
+export const POOL_FREEBLOCK: number = Hdr.FREEBLOCK;
+export const POOL_NEXTPOOL: number = Hdr.NEXTPOOL;
+export const POOL_PREVPOOL: number = Hdr.PREVPOOL;
+export const POOL_ARENAINDEX: number = Hdr.ARENAINDEX;
+export const POOL_SZIDX: number = Hdr.SZIDX;
+export const POOL_NEXTOFFSET: number = Hdr.NEXTOFFSET;
+export const POOL_MAXNEXTOFFSET: number = Hdr.MAXNEXTOFFSET;
+export const RAW_HEADER_BYTES: number = Arena.RAW_HEADER_BYTES;
+export const FIRST_POOL_OFFSET: number = Arena.FIRST_POOL_OFFSET;
+export const NTOTALPOOLS: number = Arena.NTOTALPOOLS;
+export const ARENA_ALIGNMENT_LOSS: number = Arena.ALIGNMENT_LOSS;
+export const BITMAP_BYTES_PER_POOL: number = Arena.BITMAP_BYTES_PER_POOL;
+export const BITMAP_START: number = Arena.BITMAP_START;
+export const BITMAP_END: number = Arena.BITMAP_END;
+export const AO_ADDRESS: number = Ao.ADDRESS;
+export const AO_POOL_ADDRESS: number = Ao.POOL_ADDRESS;
+export const AO_NFREEPOOLS: number = Ao.NFREEPOOLS;
+export const AO_NTOTALPOOLS: number = Ao.NTOTALPOOLS;
+export const AO_FREEPOOLS: number = Ao.FREEPOOLS;
+export const AO_NEXTARENA: number = Ao.NEXTARENA;
+export const AO_PREVARENA: number = Ao.PREVARENA;
+export const ARENA_OBJECT_SIZE: number = Ao.SIZE;
+export const INITIAL_ARENA_OBJECTS: number = Ao.INITIAL_COUNT;
+export const STATE_MAGIC: number = St.MAGIC_VALUE;
+export const ST_ARENAS: number = St.ARENAS;
+export const ST_MAXARENAS: number = St.MAXARENAS;
+export const ST_UNUSED_ARENAS: number = St.UNUSED_ARENAS;
+export const ST_USABLE_ARENAS: number = St.USABLE_ARENAS;
+export const ST_NARENAS_CURRENT: number = St.NARENAS_CURRENT;
+export const ST_NARENAS_TOTAL: number = St.NARENAS_TOTAL;
+export const ST_NARENAS_HIGHWATER: number = St.NARENAS_HIGHWATER;
+export const ST_USEDPOOLS: number = St.USEDPOOLS;
+export const ST_NFP2LASTA: number = St.NFP2LASTA;
+export const NFP2LASTA_LENGTH: number = St.NFP2LASTA_LENGTH;
+export const ST_ARENA_MAP: number = St.ARENA_MAP;

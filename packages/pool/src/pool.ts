@@ -29,25 +29,8 @@
  *   every free-list block is carved and block-aligned, the list has no cycle
  *   freeblock == 0  iff  the pool is full
  */
-import { ALIGNMENT_SHIFT, POOL_SIZE, type Ptr } from '@pymem/core';
-import {
-  DUMMY_SIZE_IDX,
-  POOL_OVERHEAD,
-  ST_USABLE_ARENAS,
-  WORD_SHIFT,
-  W_AO_FREEPOOLS,
-  W_AO_POOL_ADDRESS,
-  W_ARENAINDEX,
-  W_COUNT,
-  W_FREEBLOCK,
-  W_MAXNEXTOFFSET,
-  W_NEXTOFFSET,
-  W_NEXTPOOL,
-  W_PREVPOOL,
-  W_SZIDX,
-  aoWord,
-  usedpoolsHead,
-} from './layout.js';
+import { type Ptr } from '@pymem/core';
+import { Ao, aoWord, Geo, Hdr, St, usedpoolsHead } from './layout.js';
 import { newArena } from './arena.js';
 import { getState, type PoolContext } from './state.js';
 import { arenaGainedPool, arenaLostPool, makeSoleUsableArena } from './usable-arenas.js';
@@ -58,19 +41,19 @@ import { arenaGainedPool, arenaLostPool, makeSoleUsableArena } from './usable-ar
  * left, the pool is full: unlink it from usedpools.
  */
 export function poolExtend(u32: Uint32Array, pool: Ptr, szidx: number): void {
-  const pw = pool >>> WORD_SHIFT;
-  const next = u32[pw + W_NEXTOFFSET];
-  if (next <= u32[pw + W_MAXNEXTOFFSET]) {
+  const pw = pool >>> Geo.WORD_SHIFT;
+  const next = u32[pw + Hdr.W_NEXTOFFSET];
+  if (next <= u32[pw + Hdr.W_MAXNEXTOFFSET]) {
     const bp = pool + next;
-    u32[pw + W_FREEBLOCK] = bp;
-    u32[pw + W_NEXTOFFSET] = next + ((szidx + 1) << ALIGNMENT_SHIFT);
-    u32[bp >>> WORD_SHIFT] = 0;
+    u32[pw + Hdr.W_FREEBLOCK] = bp;
+    u32[pw + Hdr.W_NEXTOFFSET] = next + ((szidx + 1) << Geo.ALIGNMENT_SHIFT);
+    u32[bp >>> Geo.WORD_SHIFT] = 0;
     return;
   }
-  const nextpool = u32[pw + W_NEXTPOOL];
-  const prevpool = u32[pw + W_PREVPOOL];
-  u32[(nextpool >>> WORD_SHIFT) + W_PREVPOOL] = prevpool;
-  u32[(prevpool >>> WORD_SHIFT) + W_NEXTPOOL] = nextpool;
+  const nextpool = u32[pw + Hdr.W_NEXTPOOL];
+  const prevpool = u32[pw + Hdr.W_PREVPOOL];
+  u32[(nextpool >>> Geo.WORD_SHIFT) + Hdr.W_PREVPOOL] = prevpool;
+  u32[(prevpool >>> Geo.WORD_SHIFT) + Hdr.W_NEXTPOOL] = nextpool;
 }
 
 /**
@@ -81,19 +64,19 @@ export function poolExtend(u32: Uint32Array, pool: Ptr, szidx: number): void {
  */
 export function allocateFromNewPool(ctx: PoolContext, szidx: number): Ptr {
   const st = ctx.statePtr;
-  if (getState(ctx.heap.u32, st, ST_USABLE_ARENAS) === 0) {
+  if (getState(ctx.heap.u32, st, St.USABLE_ARENAS) === 0) {
     const id = newArena(ctx);
     makeSoleUsableArena(ctx.heap.u32, st, id);
   }
   const u32 = ctx.heap.u32;
   const pool = takePool(u32, st);
   linkNewUsedPool(u32, st, pool, szidx);
-  const pw = pool >>> WORD_SHIFT;
-  u32[pw + W_COUNT] = 1;
-  if (u32[pw + W_SZIDX] === szidx) {
+  const pw = pool >>> Geo.WORD_SHIFT;
+  u32[pw + Hdr.W_COUNT] = 1;
+  if (u32[pw + Hdr.W_SZIDX] === szidx) {
     // It last held this size class: header and free list are ready.
-    const bp = u32[pw + W_FREEBLOCK];
-    u32[pw + W_FREEBLOCK] = u32[bp >>> WORD_SHIFT];
+    const bp = u32[pw + Hdr.W_FREEBLOCK];
+    u32[pw + Hdr.W_FREEBLOCK] = u32[bp >>> Geo.WORD_SHIFT];
     return bp;
   }
   return initPool(u32, pool, szidx);
@@ -101,17 +84,17 @@ export function allocateFromNewPool(ctx: PoolContext, szidx: number): Ptr {
 
 /** Take one pool from the head of usable_arenas: an empty one if any, else carve a virgin one. */
 function takePool(u32: Uint32Array, st: number): Ptr {
-  const id = getState(u32, st, ST_USABLE_ARENAS);
+  const id = getState(u32, st, St.USABLE_ARENAS);
   const ao = aoWord(u32, st, id);
-  let pool = u32[ao + W_AO_FREEPOOLS];
+  let pool = u32[ao + Ao.W_FREEPOOLS];
   if (pool !== 0) {
-    u32[ao + W_AO_FREEPOOLS] = u32[(pool >>> WORD_SHIFT) + W_NEXTPOOL];
+    u32[ao + Ao.W_FREEPOOLS] = u32[(pool >>> Geo.WORD_SHIFT) + Hdr.W_NEXTPOOL];
   } else {
-    pool = u32[ao + W_AO_POOL_ADDRESS];
-    u32[ao + W_AO_POOL_ADDRESS] = pool + POOL_SIZE;
-    const pw = pool >>> WORD_SHIFT;
-    u32[pw + W_ARENAINDEX] = id - 1;
-    u32[pw + W_SZIDX] = DUMMY_SIZE_IDX;
+    pool = u32[ao + Ao.W_POOL_ADDRESS];
+    u32[ao + Ao.W_POOL_ADDRESS] = pool + Geo.POOL_SIZE;
+    const pw = pool >>> Geo.WORD_SHIFT;
+    u32[pw + Hdr.W_ARENAINDEX] = id - 1;
+    u32[pw + Hdr.W_SZIDX] = Hdr.DUMMY_SIZE_IDX;
   }
   arenaLostPool(u32, st, id, ao);
   return pool;
@@ -120,11 +103,11 @@ function takePool(u32: Uint32Array, st: number): Ptr {
 /** Put a pool that just became used at the front of usedpools[szidx] (the list was empty). */
 function linkNewUsedPool(u32: Uint32Array, st: number, pool: Ptr, szidx: number): void {
   const head = usedpoolsHead(st, szidx);
-  const pw = pool >>> WORD_SHIFT;
-  u32[pw + W_NEXTPOOL] = head;
-  u32[pw + W_PREVPOOL] = head;
-  u32[(head >>> WORD_SHIFT) + W_NEXTPOOL] = pool;
-  u32[(head >>> WORD_SHIFT) + W_PREVPOOL] = pool;
+  const pw = pool >>> Geo.WORD_SHIFT;
+  u32[pw + Hdr.W_NEXTPOOL] = head;
+  u32[pw + Hdr.W_PREVPOOL] = head;
+  u32[(head >>> Geo.WORD_SHIFT) + Hdr.W_NEXTPOOL] = pool;
+  u32[(head >>> Geo.WORD_SHIFT) + Hdr.W_PREVPOOL] = pool;
 }
 
 /**
@@ -132,14 +115,14 @@ function linkNewUsedPool(u32: Uint32Array, st: number, pool: Ptr, szidx: number)
  * second on the free list; the rest stays virgin.
  */
 function initPool(u32: Uint32Array, pool: Ptr, szidx: number): Ptr {
-  const pw = pool >>> WORD_SHIFT;
-  const size = (szidx + 1) << ALIGNMENT_SHIFT;
-  const bp = pool + POOL_OVERHEAD;
-  u32[pw + W_SZIDX] = szidx;
-  u32[pw + W_NEXTOFFSET] = POOL_OVERHEAD + 2 * size;
-  u32[pw + W_MAXNEXTOFFSET] = POOL_SIZE - size;
-  u32[pw + W_FREEBLOCK] = bp + size;
-  u32[(bp + size) >>> WORD_SHIFT] = 0;
+  const pw = pool >>> Geo.WORD_SHIFT;
+  const size = (szidx + 1) << Geo.ALIGNMENT_SHIFT;
+  const bp = pool + Hdr.OVERHEAD;
+  u32[pw + Hdr.W_SZIDX] = szidx;
+  u32[pw + Hdr.W_NEXTOFFSET] = Hdr.OVERHEAD + 2 * size;
+  u32[pw + Hdr.W_MAXNEXTOFFSET] = Geo.POOL_SIZE - size;
+  u32[pw + Hdr.W_FREEBLOCK] = bp + size;
+  u32[(bp + size) >>> Geo.WORD_SHIFT] = 0;
   return bp;
 }
 
@@ -150,13 +133,13 @@ function initPool(u32: Uint32Array, pool: Ptr, szidx: number): Ptr {
  * that was just freed.
  */
 export function insertToUsedpool(u32: Uint32Array, st: number, pool: Ptr): void {
-  const pw = pool >>> WORD_SHIFT;
-  const head = usedpoolsHead(st, u32[pw + W_SZIDX]);
-  const prev = u32[(head >>> WORD_SHIFT) + W_PREVPOOL];
-  u32[pw + W_NEXTPOOL] = head;
-  u32[pw + W_PREVPOOL] = prev;
-  u32[(head >>> WORD_SHIFT) + W_PREVPOOL] = pool;
-  u32[(prev >>> WORD_SHIFT) + W_NEXTPOOL] = pool;
+  const pw = pool >>> Geo.WORD_SHIFT;
+  const head = usedpoolsHead(st, u32[pw + Hdr.W_SZIDX]);
+  const prev = u32[(head >>> Geo.WORD_SHIFT) + Hdr.W_PREVPOOL];
+  u32[pw + Hdr.W_NEXTPOOL] = head;
+  u32[pw + Hdr.W_PREVPOOL] = prev;
+  u32[(head >>> Geo.WORD_SHIFT) + Hdr.W_PREVPOOL] = pool;
+  u32[(prev >>> Geo.WORD_SHIFT) + Hdr.W_NEXTPOOL] = pool;
 }
 
 /**
@@ -166,14 +149,14 @@ export function insertToUsedpool(u32: Uint32Array, st: number, pool: Ptr): void 
  */
 export function insertToFreepool(ctx: PoolContext, u32: Uint32Array, pool: Ptr): void {
   const st = ctx.statePtr;
-  const pw = pool >>> WORD_SHIFT;
-  const next = u32[pw + W_NEXTPOOL];
-  const prev = u32[pw + W_PREVPOOL];
-  u32[(next >>> WORD_SHIFT) + W_PREVPOOL] = prev;
-  u32[(prev >>> WORD_SHIFT) + W_NEXTPOOL] = next;
-  const id = u32[pw + W_ARENAINDEX] + 1;
+  const pw = pool >>> Geo.WORD_SHIFT;
+  const next = u32[pw + Hdr.W_NEXTPOOL];
+  const prev = u32[pw + Hdr.W_PREVPOOL];
+  u32[(next >>> Geo.WORD_SHIFT) + Hdr.W_PREVPOOL] = prev;
+  u32[(prev >>> Geo.WORD_SHIFT) + Hdr.W_NEXTPOOL] = next;
+  const id = u32[pw + Hdr.W_ARENAINDEX] + 1;
   const ao = aoWord(u32, st, id);
-  u32[pw + W_NEXTPOOL] = u32[ao + W_AO_FREEPOOLS];
-  u32[ao + W_AO_FREEPOOLS] = pool;
+  u32[pw + Hdr.W_NEXTPOOL] = u32[ao + Ao.W_FREEPOOLS];
+  u32[ao + Ao.W_FREEPOOLS] = pool;
   arenaGainedPool(ctx, u32, id);
 }

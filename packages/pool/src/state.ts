@@ -3,21 +3,13 @@
  * in obmalloc.c), kept in one raw block inside the heap. Its layout is drawn
  * in layout.ts.
  */
-import { NB_SMALL_SIZE_CLASSES, type Heap, type Ptr } from '@pymem/core';
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison --
+   Geo, Hdr, Arena, Ao and St are named numbers (const enums, so that the
+   bundler folds them into the code), not sets of choices: comparing a number
+   with them is the point. */
+import { type Heap, type Ptr } from '@pymem/core';
 import type { PoolRawAllocator } from './api.js';
-import {
-  FLAG_CHECKS,
-  ST_FLAGS,
-  ST_MAGIC,
-  ST_MAP_LENGTH,
-  ST_USEDPOOLS,
-  STATE_MAGIC,
-  USEDPOOL_ENTRY_BYTES,
-  WORD_SHIFT,
-  arenaMapLength,
-  stateBytes,
-  usedpoolsHead,
-} from './layout.js';
+import { arenaMapLength, Geo, St, stateBytes, usedpoolsHead } from './layout.js';
 
 /**
  * What the cold paths need besides the bytes: the heap, the raw allocator and
@@ -42,12 +34,12 @@ export function createState(heap: Heap, raw: PoolRawAllocator, checks: boolean):
   const bytes = stateBytes(heap.maxByteLength);
   const st = raw.calloc(1, bytes);
   const u32 = heap.u32;
-  u32[(st + ST_MAGIC) >>> WORD_SHIFT] = STATE_MAGIC;
-  u32[(st + ST_FLAGS) >>> WORD_SHIFT] = checks ? FLAG_CHECKS : 0;
-  u32[(st + ST_MAP_LENGTH) >>> WORD_SHIFT] = arenaMapLength(heap.maxByteLength);
-  for (let sz = 0; sz < NB_SMALL_SIZE_CLASSES; sz++) {
+  u32[(st + St.MAGIC) >>> Geo.WORD_SHIFT] = St.MAGIC_VALUE;
+  u32[(st + St.FLAGS) >>> Geo.WORD_SHIFT] = checks ? St.FLAG_CHECKS : 0;
+  u32[(st + St.MAP_LENGTH) >>> Geo.WORD_SHIFT] = arenaMapLength(heap.maxByteLength);
+  for (let sz = 0; sz < Geo.NB_SMALL_SIZE_CLASSES; sz++) {
     const head = usedpoolsHead(st, sz);
-    const w = (st + ST_USEDPOOLS + sz * USEDPOOL_ENTRY_BYTES) >>> WORD_SHIFT;
+    const w = (st + St.USEDPOOLS + sz * St.USEDPOOL_ENTRY_BYTES) >>> Geo.WORD_SHIFT;
     u32[w] = head; // nextpool
     u32[w + 1] = head; // prevpool
   }
@@ -57,10 +49,10 @@ export function createState(heap: Heap, raw: PoolRawAllocator, checks: boolean):
 
 /** Read a state word. */
 export function getState(u32: Uint32Array, st: Ptr, offset: number): number {
-  return u32[(st + offset) >>> WORD_SHIFT];
+  return u32[(st + offset) >>> Geo.WORD_SHIFT];
 }
 
 /** Write a state word. */
 export function setState(u32: Uint32Array, st: Ptr, offset: number, value: number): void {
-  u32[(st + offset) >>> WORD_SHIFT] = value;
+  u32[(st + offset) >>> Geo.WORD_SHIFT] = value;
 }

@@ -4,34 +4,12 @@
  * so walking the arenas is the only way to see them), and printed in the same
  * text layout as `sys._debugmallocstats()`.
  */
-import {
-  ALIGNMENT_SHIFT,
-  ARENA_SIZE,
-  NB_SMALL_SIZE_CLASSES,
-  POOL_SIZE,
-  SMALL_REQUEST_THRESHOLD,
-} from '@pymem/core';
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison --
+   Geo, Hdr, Arena, Ao and St are named numbers (const enums, so that the
+   bundler folds them into the code), not sets of choices: comparing a number
+   with them is the point. */
 import type { PoolStats, SizeClassStats } from './api.js';
-import {
-  ARENA_ALIGNMENT_LOSS,
-  FIRST_POOL_OFFSET,
-  POOL_OVERHEAD,
-  RAW_HEADER_BYTES,
-  ST_ARENAS,
-  ST_MAP_LENGTH,
-  ST_MAXARENAS,
-  ST_NARENAS_HIGHWATER,
-  ST_NARENAS_TOTAL,
-  WORD,
-  WORD_SHIFT,
-  W_AO_ADDRESS,
-  W_AO_NFREEPOOLS,
-  W_AO_POOL_ADDRESS,
-  W_COUNT,
-  W_SZIDX,
-  aoWordAt,
-  numBlocks,
-} from './layout.js';
+import { Ao, aoWordAt, Arena, Geo, Hdr, numBlocks, St } from './layout.js';
 import { getState, type PoolContext } from './state.js';
 
 /** Gather every figure; cost is proportional to the number of pools. */
@@ -41,20 +19,20 @@ export function collectStats(ctx: PoolContext): PoolStats {
   const classes = emptySizeClasses();
   let narenas = 0;
   let unusedPools = 0;
-  const tableWord = getState(u32, st, ST_ARENAS) >>> WORD_SHIFT;
-  const maxarenas = getState(u32, st, ST_MAXARENAS);
+  const tableWord = getState(u32, st, St.ARENAS) >>> Geo.WORD_SHIFT;
+  const maxarenas = getState(u32, st, St.MAXARENAS);
   for (let id = 1; id <= maxarenas; id++) {
     const ao = aoWordAt(tableWord, id);
-    const base = u32[ao + W_AO_ADDRESS];
+    const base = u32[ao + Ao.W_ADDRESS];
     if (base === 0) continue;
     narenas++;
-    unusedPools += u32[ao + W_AO_NFREEPOOLS];
-    const end = u32[ao + W_AO_POOL_ADDRESS];
-    for (let pool = base + FIRST_POOL_OFFSET; pool < end; pool += POOL_SIZE) {
-      const pw = pool >>> WORD_SHIFT;
-      const count = u32[pw + W_COUNT];
+    unusedPools += u32[ao + Ao.W_NFREEPOOLS];
+    const end = u32[ao + Ao.W_POOL_ADDRESS];
+    for (let pool = base + Arena.FIRST_POOL_OFFSET; pool < end; pool += Geo.POOL_SIZE) {
+      const pw = pool >>> Geo.WORD_SHIFT;
+      const count = u32[pw + Hdr.W_COUNT];
       if (count === 0) continue; // an empty pool: counted in unusedPools
-      const c = classes[u32[pw + W_SZIDX]];
+      const c = classes[u32[pw + Hdr.W_SZIDX]];
       c.pools++;
       c.blocksInUse += count;
       c.availableBlocks += numBlocks(c.sizeClass) - count;
@@ -65,8 +43,14 @@ export function collectStats(ctx: PoolContext): PoolStats {
 
 function emptySizeClasses(): SizeClassStats[] {
   const classes: SizeClassStats[] = [];
-  for (let i = 0; i < NB_SMALL_SIZE_CLASSES; i++) {
-    classes.push({ sizeClass: i, blockSize: (i + 1) << ALIGNMENT_SHIFT, pools: 0, blocksInUse: 0, availableBlocks: 0 });
+  for (let i = 0; i < Geo.NB_SMALL_SIZE_CLASSES; i++) {
+    classes.push({
+      sizeClass: i,
+      blockSize: (i + 1) << Geo.ALIGNMENT_SHIFT,
+      pools: 0,
+      blocksInUse: 0,
+      availableBlocks: 0,
+    });
   }
   return classes;
 }
@@ -83,38 +67,38 @@ function summarize(ctx: PoolContext, classes: SizeClassStats[], narenas: number,
     allocatedBlocks += c.blocksInUse;
     bytesInAllocatedBlocks += c.blocksInUse * c.blockSize;
     bytesInAvailableBlocks += c.availableBlocks * c.blockSize;
-    bytesLostToPoolHeaders += c.pools * POOL_OVERHEAD;
-    bytesLostToQuantization += c.pools * ((POOL_SIZE - POOL_OVERHEAD) % c.blockSize);
+    bytesLostToPoolHeaders += c.pools * Hdr.OVERHEAD;
+    bytesLostToQuantization += c.pools * ((Geo.POOL_SIZE - Hdr.OVERHEAD) % c.blockSize);
   }
-  const total = getState(u32, st, ST_NARENAS_TOTAL);
+  const total = getState(u32, st, St.NARENAS_TOTAL);
   const raw = ctx.raw.stats();
   const own = ownRawBlocks(ctx, narenas);
   const rawAllocatedBlocks = raw.allocatedBlocks - own.blocks;
   const rawAllocatedBytes = raw.allocatedBytes - own.bytes;
-  const bytesInUnusedPools = unusedPools * POOL_SIZE;
+  const bytesInUnusedPools = unusedPools * Geo.POOL_SIZE;
   return {
     allocatedBlocks: allocatedBlocks + rawAllocatedBlocks,
     allocatedBytes: bytesInAllocatedBlocks + rawAllocatedBytes,
     freeBytes: bytesInAvailableBlocks + bytesInUnusedPools + raw.freeBytes,
     heapBytes: ctx.heap.byteLength,
     peakHeapBytes: ctx.heap.peakByteLength,
-    smallBlockThreshold: SMALL_REQUEST_THRESHOLD,
+    smallBlockThreshold: Geo.SMALL_REQUEST_THRESHOLD,
     sizeClasses: classes,
     arenasAllocatedTotal: total,
     arenasReclaimed: total - narenas,
-    arenasHighwater: getState(u32, st, ST_NARENAS_HIGHWATER),
+    arenasHighwater: getState(u32, st, St.NARENAS_HIGHWATER),
     arenasAllocatedCurrent: narenas,
-    arenaBytes: narenas * ARENA_SIZE,
+    arenaBytes: narenas * Geo.ARENA_SIZE,
     bytesInAllocatedBlocks,
     bytesInAvailableBlocks,
     unusedPools,
     bytesInUnusedPools,
     bytesLostToPoolHeaders,
     bytesLostToQuantization,
-    bytesLostToArenaAlignment: narenas * ARENA_ALIGNMENT_LOSS,
+    bytesLostToArenaAlignment: narenas * Arena.ALIGNMENT_LOSS,
     rawAllocatedBlocks,
     rawAllocatedBytes,
-    arenaMapBytes: getState(u32, st, ST_MAP_LENGTH) * WORD,
+    arenaMapBytes: getState(u32, st, St.MAP_LENGTH) * Geo.WORD,
   };
 }
 
@@ -129,13 +113,13 @@ function summarize(ctx: PoolContext, classes: SizeClassStats[], narenas: number,
  */
 function ownRawBlocks(ctx: PoolContext, narenas: number): { blocks: number; bytes: number } {
   const st = ctx.statePtr;
-  const table = getState(ctx.heap.u32, st, ST_ARENAS);
+  const table = getState(ctx.heap.u32, st, St.ARENAS);
   let bytes = ctx.raw.usableSize(st) + ctx.raw.usableSize(table);
-  const tableWord = table >>> WORD_SHIFT;
-  const maxarenas = getState(ctx.heap.u32, st, ST_MAXARENAS);
+  const tableWord = table >>> Geo.WORD_SHIFT;
+  const maxarenas = getState(ctx.heap.u32, st, St.MAXARENAS);
   for (let id = 1; id <= maxarenas; id++) {
-    const base = ctx.heap.u32[aoWordAt(tableWord, id) + W_AO_ADDRESS];
-    if (base !== 0) bytes += ctx.raw.usableSize(base + RAW_HEADER_BYTES);
+    const base = ctx.heap.u32[aoWordAt(tableWord, id) + Ao.W_ADDRESS];
+    if (base !== 0) bytes += ctx.raw.usableSize(base + Arena.RAW_HEADER_BYTES);
   }
   return { blocks: 2 + narenas, bytes };
 }
@@ -187,11 +171,11 @@ export function formatDebugMallocStats(s: PoolStats): string {
   out += printone('# arenas reclaimed', s.arenasReclaimed);
   out += printone('# arenas highwater mark', s.arenasHighwater);
   out += printone('# arenas allocated current', s.arenasAllocatedCurrent);
-  out += printone(`${s.arenasAllocatedCurrent} arenas * ${ARENA_SIZE} bytes/arena`, s.arenaBytes);
+  out += printone(`${s.arenasAllocatedCurrent} arenas * ${Geo.ARENA_SIZE} bytes/arena`, s.arenaBytes);
   out += '\n';
   out += printone('# bytes in allocated blocks', s.bytesInAllocatedBlocks);
   out += printone('# bytes in available blocks', s.bytesInAvailableBlocks);
-  out += printone(`${s.unusedPools} unused pools * ${POOL_SIZE} bytes`, s.bytesInUnusedPools);
+  out += printone(`${s.unusedPools} unused pools * ${Geo.POOL_SIZE} bytes`, s.bytesInUnusedPools);
   out += printone('# bytes lost to pool headers', s.bytesLostToPoolHeaders);
   out += printone('# bytes lost to quantization', s.bytesLostToQuantization);
   out += printone('# bytes lost to arena alignment', s.bytesLostToArenaAlignment);

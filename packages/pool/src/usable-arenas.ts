@@ -28,32 +28,26 @@
  *   nfp2lasta[n] == the last arena in the list with nfreepools == n, or 0 if none
  *   at most one arena is wholly free (nfreepools == ntotalpools), and it is the last
  */
-import {
-  NTOTALPOOLS,
-  ST_NFP2LASTA,
-  ST_USABLE_ARENAS,
-  WORD_SHIFT,
-  W_AO_NEXTARENA,
-  W_AO_NFREEPOOLS,
-  W_AO_NTOTALPOOLS,
-  W_AO_PREVARENA,
-  aoWord,
-} from './layout.js';
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison --
+   Geo, Hdr, Arena, Ao and St are named numbers (const enums, so that the
+   bundler folds them into the code), not sets of choices: comparing a number
+   with them is the point. */
+import { Ao, aoWord, Arena, Geo, St } from './layout.js';
 import { releaseArena, resetArenaTable } from './arena.js';
 import { getState, setState, type PoolContext } from './state.js';
 
 /** Word index of nfp2lasta[0]. */
 function nfp2lastaWord(st: number): number {
-  return (st + ST_NFP2LASTA) >>> WORD_SHIFT;
+  return (st + St.NFP2LASTA) >>> Geo.WORD_SHIFT;
 }
 
 /** A brand-new arena becomes the whole usable_arenas list (it was empty). */
 export function makeSoleUsableArena(u32: Uint32Array, st: number, id: number): void {
   const ao = aoWord(u32, st, id);
-  u32[ao + W_AO_NEXTARENA] = 0;
-  u32[ao + W_AO_PREVARENA] = 0;
-  setState(u32, st, ST_USABLE_ARENAS, id);
-  u32[nfp2lastaWord(st) + u32[ao + W_AO_NFREEPOOLS]] = id;
+  u32[ao + Ao.W_NEXTARENA] = 0;
+  u32[ao + Ao.W_PREVARENA] = 0;
+  setState(u32, st, St.USABLE_ARENAS, id);
+  u32[nfp2lastaWord(st) + u32[ao + Ao.W_NFREEPOOLS]] = id;
 }
 
 /**
@@ -62,17 +56,17 @@ export function makeSoleUsableArena(u32: Uint32Array, st: number, id: number): v
  * left.
  */
 export function arenaLostPool(u32: Uint32Array, st: number, id: number, ao: number): void {
-  const nf = u32[ao + W_AO_NFREEPOOLS];
+  const nf = u32[ao + Ao.W_NFREEPOOLS];
   const fingers = nfp2lastaWord(st);
   // It had the smallest count, so it was the only arena with it, or the first.
   if (u32[fingers + nf] === id) u32[fingers + nf] = 0;
   // If free pools remain it is the one and only arena with nf - 1.
   if (nf > 1) u32[fingers + nf - 1] = id;
-  u32[ao + W_AO_NFREEPOOLS] = nf - 1;
+  u32[ao + Ao.W_NFREEPOOLS] = nf - 1;
   if (nf - 1 === 0) {
-    const next = u32[ao + W_AO_NEXTARENA];
-    setState(u32, st, ST_USABLE_ARENAS, next);
-    if (next !== 0) u32[aoWord(u32, st, next) + W_AO_PREVARENA] = 0;
+    const next = u32[ao + Ao.W_NEXTARENA];
+    setState(u32, st, St.USABLE_ARENAS, next);
+    if (next !== 0) u32[aoWord(u32, st, next) + Ao.W_PREVARENA] = 0;
   }
 }
 
@@ -85,17 +79,17 @@ export function arenaGainedPool(ctx: PoolContext, u32: Uint32Array, id: number):
   const st = ctx.statePtr;
   const ao = aoWord(u32, st, id);
   const fingers = nfp2lastaWord(st);
-  const oldNf = u32[ao + W_AO_NFREEPOOLS];
+  const oldNf = u32[ao + Ao.W_NFREEPOOLS];
   const lastnf = oldNf === 0 ? 0 : u32[fingers + oldNf];
   if (lastnf === id) {
     // It was the rightmost with oldNf; the one before it may inherit that.
-    const prev = u32[ao + W_AO_PREVARENA];
-    u32[fingers + oldNf] = prev !== 0 && u32[aoWord(u32, st, prev) + W_AO_NFREEPOOLS] === oldNf ? prev : 0;
+    const prev = u32[ao + Ao.W_PREVARENA];
+    u32[fingers + oldNf] = prev !== 0 && u32[aoWord(u32, st, prev) + Ao.W_NFREEPOOLS] === oldNf ? prev : 0;
   }
   const nf = oldNf + 1;
-  u32[ao + W_AO_NFREEPOOLS] = nf;
+  u32[ao + Ao.W_NFREEPOOLS] = nf;
 
-  if (nf === u32[ao + W_AO_NTOTALPOOLS] && u32[ao + W_AO_NEXTARENA] !== 0) {
+  if (nf === u32[ao + Ao.W_NTOTALPOOLS] && u32[ao + Ao.W_NEXTARENA] !== 0) {
     // Case 1: wholly free and not the last arena: give it back.
     unlinkUsable(u32, st, ao);
     releaseArena(ctx, id);
@@ -117,28 +111,28 @@ export function arenaGainedPool(ctx: PoolContext, u32: Uint32Array, id: number):
 
 /** Remove the arena whose object is at word `ao` from usable_arenas. */
 function unlinkUsable(u32: Uint32Array, st: number, ao: number): void {
-  const next = u32[ao + W_AO_NEXTARENA];
-  const prev = u32[ao + W_AO_PREVARENA];
-  if (prev === 0) setState(u32, st, ST_USABLE_ARENAS, next);
-  else u32[aoWord(u32, st, prev) + W_AO_NEXTARENA] = next;
-  if (next !== 0) u32[aoWord(u32, st, next) + W_AO_PREVARENA] = prev;
+  const next = u32[ao + Ao.W_NEXTARENA];
+  const prev = u32[ao + Ao.W_PREVARENA];
+  if (prev === 0) setState(u32, st, St.USABLE_ARENAS, next);
+  else u32[aoWord(u32, st, prev) + Ao.W_NEXTARENA] = next;
+  if (next !== 0) u32[aoWord(u32, st, next) + Ao.W_PREVARENA] = prev;
 }
 
 function pushUsableHead(u32: Uint32Array, st: number, id: number, ao: number): void {
-  const head = getState(u32, st, ST_USABLE_ARENAS);
-  u32[ao + W_AO_NEXTARENA] = head;
-  u32[ao + W_AO_PREVARENA] = 0;
-  if (head !== 0) u32[aoWord(u32, st, head) + W_AO_PREVARENA] = id;
-  setState(u32, st, ST_USABLE_ARENAS, id);
+  const head = getState(u32, st, St.USABLE_ARENAS);
+  u32[ao + Ao.W_NEXTARENA] = head;
+  u32[ao + Ao.W_PREVARENA] = 0;
+  if (head !== 0) u32[aoWord(u32, st, head) + Ao.W_PREVARENA] = id;
+  setState(u32, st, St.USABLE_ARENAS, id);
 }
 
 function insertUsableAfter(u32: Uint32Array, st: number, id: number, ao: number, after: number): void {
   const afterAo = aoWord(u32, st, after);
-  const next = u32[afterAo + W_AO_NEXTARENA];
-  u32[ao + W_AO_PREVARENA] = after;
-  u32[ao + W_AO_NEXTARENA] = next;
-  if (next !== 0) u32[aoWord(u32, st, next) + W_AO_PREVARENA] = id;
-  u32[afterAo + W_AO_NEXTARENA] = id;
+  const next = u32[afterAo + Ao.W_NEXTARENA];
+  u32[ao + Ao.W_PREVARENA] = after;
+  u32[ao + Ao.W_NEXTARENA] = next;
+  if (next !== 0) u32[aoWord(u32, st, next) + Ao.W_PREVARENA] = id;
+  u32[afterAo + Ao.W_NEXTARENA] = id;
 }
 
 /**
@@ -151,12 +145,12 @@ export function releaseFreeArenas(ctx: PoolContext): number {
   let released = 0;
   for (;;) {
     const u32 = ctx.heap.u32;
-    const id = u32[nfp2lastaWord(st) + NTOTALPOOLS];
+    const id = u32[nfp2lastaWord(st) + Arena.NTOTALPOOLS];
     if (id === 0) break;
     const ao = aoWord(u32, st, id);
-    const prev = u32[ao + W_AO_PREVARENA];
-    u32[nfp2lastaWord(st) + NTOTALPOOLS] =
-      prev !== 0 && u32[aoWord(u32, st, prev) + W_AO_NFREEPOOLS] === NTOTALPOOLS ? prev : 0;
+    const prev = u32[ao + Ao.W_PREVARENA];
+    u32[nfp2lastaWord(st) + Arena.NTOTALPOOLS] =
+      prev !== 0 && u32[aoWord(u32, st, prev) + Ao.W_NFREEPOOLS] === Arena.NTOTALPOOLS ? prev : 0;
     unlinkUsable(u32, st, ao);
     releaseArena(ctx, id);
     released++;

@@ -4,33 +4,24 @@
  * it points into. All checks are O(1) except the free-list walk used when the
  * allocated-block bitmap is off (owns/usableSize only).
  */
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison --
+   Geo, Hdr, Arena, Ao and St are named numbers (const enums, so that the
+   bundler folds them into the code), not sets of choices: comparing a number
+   with them is the point. */
+import { DoubleFreeError, InvalidFreeError, formatPtr, type PymemError } from '@pymem/core';
 import {
-  ALIGNMENT_MASK,
-  ALIGNMENT_SHIFT,
-  DoubleFreeError,
-  InvalidFreeError,
-  NB_SMALL_SIZE_CLASSES,
-  POOL_SIZE,
-  formatPtr,
-  type PymemError,
-} from '@pymem/core';
-import {
-  FIRST_POOL_OFFSET,
-  POOL_OVERHEAD,
-  ST_ARENA_MAP,
-  WORD_SHIFT,
-  W_AO_POOL_ADDRESS,
-  W_COUNT,
-  W_FREEBLOCK,
-  W_NEXTOFFSET,
-  W_SZIDX,
+  Ao,
   aoWord,
+  Arena,
   arenaBase,
   arenaMapIndex,
   bitmapBit,
   bitmapWord,
+  Geo,
+  Hdr,
   numBlocks,
   poolAddr,
+  St,
 } from './layout.js';
 
 /**
@@ -40,43 +31,53 @@ import {
  */
 export function poolPointerProblem(u32: Uint32Array, st: number, p: number, checks: boolean): PymemError | null {
   const base = arenaBase(p);
-  if (p - base < FIRST_POOL_OFFSET) {
-    return new InvalidFreeError(p, `it lies in the metadata slot of the arena at ${formatPtr(base)}, where no block is`);
+  if (p - base < Arena.FIRST_POOL_OFFSET) {
+    return new InvalidFreeError(
+      p,
+      `it lies in the metadata slot of the arena at ${formatPtr(base)}, where no block is`,
+    );
   }
-  const id = u32[((st + ST_ARENA_MAP) >>> WORD_SHIFT) + arenaMapIndex(p)];
+  const id = u32[((st + St.ARENA_MAP) >>> Geo.WORD_SHIFT) + arenaMapIndex(p)];
   const pool = poolAddr(p);
-  if (pool >= u32[aoWord(u32, st, id) + W_AO_POOL_ADDRESS]) {
+  if (pool >= u32[aoWord(u32, st, id) + Ao.W_POOL_ADDRESS]) {
     return new InvalidFreeError(p, `the pool at ${formatPtr(pool)} has never been used (arena ${formatPtr(base)})`);
   }
   const off = p - pool;
-  if (off < POOL_OVERHEAD) return new InvalidFreeError(p, `it points into the header of the pool at ${formatPtr(pool)}`);
-  const pw = pool >>> WORD_SHIFT;
-  const szidx = u32[pw + W_SZIDX];
-  if (szidx >= NB_SMALL_SIZE_CLASSES) {
+  if (off < Hdr.OVERHEAD) return new InvalidFreeError(p, `it points into the header of the pool at ${formatPtr(pool)}`);
+  const pw = pool >>> Geo.WORD_SHIFT;
+  const szidx = u32[pw + Hdr.W_SZIDX];
+  if (szidx >= Geo.NB_SMALL_SIZE_CLASSES) {
     return new InvalidFreeError(p, `the pool at ${formatPtr(pool)} is not set up (size class ${szidx})`);
   }
-  const size = (szidx + 1) << ALIGNMENT_SHIFT;
-  const into = (off - POOL_OVERHEAD) % size;
-  if (into !== 0 || (p & ALIGNMENT_MASK) !== 0) {
-    return new InvalidFreeError(p, `interior pointer: ${into} bytes into the ${size}-byte block at ${formatPtr(p - into)}`);
+  const size = (szidx + 1) << Geo.ALIGNMENT_SHIFT;
+  const into = (off - Hdr.OVERHEAD) % size;
+  if (into !== 0 || (p & Geo.ALIGNMENT_MASK) !== 0) {
+    return new InvalidFreeError(
+      p,
+      `interior pointer: ${into} bytes into the ${size}-byte block at ${formatPtr(p - into)}`,
+    );
   }
-  if (off + size > POOL_SIZE) {
-    return new InvalidFreeError(p, `it lies in the unused tail of the pool at ${formatPtr(pool)}, past its last ${size}-byte block`);
+  if (off + size > Geo.POOL_SIZE) {
+    return new InvalidFreeError(
+      p,
+      `it lies in the unused tail of the pool at ${formatPtr(pool)}, past its last ${size}-byte block`,
+    );
   }
-  if (off >= u32[pw + W_NEXTOFFSET]) {
+  if (off >= u32[pw + Hdr.W_NEXTOFFSET]) {
     return new InvalidFreeError(p, `never allocated: the pool at ${formatPtr(pool)} has not carved that block yet`);
   }
-  if (u32[pw + W_COUNT] === 0) return new DoubleFreeError(p); // its pool is empty: every block in it is free
-  if (checks ? (u32[bitmapWord(p)] & bitmapBit(p)) === 0 : onFreeList(u32, pool, p, szidx)) return new DoubleFreeError(p);
+  if (u32[pw + Hdr.W_COUNT] === 0) return new DoubleFreeError(p); // its pool is empty: every block in it is free
+  if (checks ? (u32[bitmapWord(p)] & bitmapBit(p)) === 0 : onFreeList(u32, pool, p, szidx))
+    return new DoubleFreeError(p);
   return null;
 }
 
 /** Is p on the free list of `pool`? Bounded by the pool's block count, so a corrupt list cannot loop. */
 function onFreeList(u32: Uint32Array, pool: number, p: number, szidx: number): boolean {
-  let b = u32[(pool >>> WORD_SHIFT) + W_FREEBLOCK];
+  let b = u32[(pool >>> Geo.WORD_SHIFT) + Hdr.W_FREEBLOCK];
   for (let n = numBlocks(szidx); b !== 0 && n >= 0; n--) {
     if (b === p) return true;
-    b = u32[b >>> WORD_SHIFT];
+    b = u32[b >>> Geo.WORD_SHIFT];
   }
   return false;
 }

@@ -56,35 +56,71 @@ describe.each(BACKENDS)('checkHeap() finds broken invariants (%s heap)', (backen
 
   const cases: [string, (w: ReturnType<typeof populated>) => void, RegExp][] = [
     ['state magic', ({ a }) => setWord(a, a.statePtr, STATE_MAGIC + 1), /magic/],
-    ['pool count off by one', ({ a, used }) => setWord(a, poolOf(used) + POOL_COUNT, word(a, poolOf(used) + POOL_COUNT) + 1), /count \+ free list length == carved blocks/],
+    [
+      'pool count off by one',
+      ({ a, used }) => setWord(a, poolOf(used) + POOL_COUNT, word(a, poolOf(used) + POOL_COUNT) + 1),
+      /count \+ free list length == carved blocks/,
+    ],
     ['free list cycle', ({ a, freed }) => setWord(a, freed, freed), /free list has no cycle/],
-    ['free list into the header', ({ a, freed }) => setWord(a, freed, poolOf(freed) + 16), /free list blocks are carved blocks/],
-    ['freeblock points at a live block', ({ a, used, freed }) => {
-      setWord(a, poolOf(used) + POOL_FREEBLOCK, used);
-      setWord(a, used, word(a, freed));
-    }, /count \+ free list length|allocated-block bit/],
-    ['bitmap bit set on a free block', ({ a, freed }) => {
-      a.heap.u32[bitmapWord(freed)] |= bitmapBit(freed);
-    }, /allocated-block bit set iff/],
-    ['bitmap bit cleared on a live block', ({ a, used }) => {
-      a.heap.u32[bitmapWord(used)] &= ~bitmapBit(used);
-    }, /allocated-block bit set iff/],
+    [
+      'free list into the header',
+      ({ a, freed }) => setWord(a, freed, poolOf(freed) + 16),
+      /free list blocks are carved blocks/,
+    ],
+    [
+      'freeblock points at a live block',
+      ({ a, used, freed }) => {
+        setWord(a, poolOf(used) + POOL_FREEBLOCK, used);
+        setWord(a, used, word(a, freed));
+      },
+      /count \+ free list length|allocated-block bit/,
+    ],
+    [
+      'bitmap bit set on a free block',
+      ({ a, freed }) => {
+        a.heap.u32[bitmapWord(freed)] |= bitmapBit(freed);
+      },
+      /allocated-block bit set iff/,
+    ],
+    [
+      'bitmap bit cleared on a live block',
+      ({ a, used }) => {
+        a.heap.u32[bitmapWord(used)] &= ~bitmapBit(used);
+      },
+      /allocated-block bit set iff/,
+    ],
     ['pool arenaindex', ({ a, used }) => setWord(a, poolOf(used) + POOL_ARENAINDEX, 7), /arenaindex names its arena/],
-    ['usedpools head skips its first pool', ({ a }) => {
-      const head = usedpoolsHead(a.statePtr, 0);
-      const first = word(a, head + POOL_NEXTPOOL);
-      setWord(a, head + POOL_NEXTPOOL, word(a, first + POOL_NEXTPOOL));
-    }, /usedpools/],
-    ['nfp2lasta entry', ({ a }) => {
-      const w = a.statePtr + ST_NFP2LASTA;
-      for (let n = 0; n < 64; n++) setWord(a, w + 4 * n, 0);
-    }, /nfp2lasta/],
-    ['arena nfreepools', ({ a }) => {
-      const id = word(a, a.statePtr + ST_USABLE_ARENAS);
-      const ao = word(a, a.statePtr + ST_ARENAS) + (id - 1) * 32;
-      setWord(a, ao + AO_NFREEPOOLS, word(a, ao + AO_NFREEPOOLS) + 1);
-    }, /nfreepools == empty pools/],
-    ['arena map entry', ({ a, used }) => setWord(a, a.statePtr + ST_ARENA_MAP + 4 * Math.floor(used / (1 << 20)), 0), /arena map/],
+    [
+      'usedpools head skips its first pool',
+      ({ a }) => {
+        const head = usedpoolsHead(a.statePtr, 0);
+        const first = word(a, head + POOL_NEXTPOOL);
+        setWord(a, head + POOL_NEXTPOOL, word(a, first + POOL_NEXTPOOL));
+      },
+      /usedpools/,
+    ],
+    [
+      'nfp2lasta entry',
+      ({ a }) => {
+        const w = a.statePtr + ST_NFP2LASTA;
+        for (let n = 0; n < 64; n++) setWord(a, w + 4 * n, 0);
+      },
+      /nfp2lasta/,
+    ],
+    [
+      'arena nfreepools',
+      ({ a }) => {
+        const id = word(a, a.statePtr + ST_USABLE_ARENAS);
+        const ao = word(a, a.statePtr + ST_ARENAS) + (id - 1) * 32;
+        setWord(a, ao + AO_NFREEPOOLS, word(a, ao + AO_NFREEPOOLS) + 1);
+      },
+      /nfreepools == empty pools/,
+    ],
+    [
+      'arena map entry',
+      ({ a, used }) => setWord(a, a.statePtr + ST_ARENA_MAP + 4 * Math.floor(used / (1 << 20)), 0),
+      /arena map/,
+    ],
     ['arena counter', ({ a }) => setWord(a, a.statePtr + ST_NARENAS_CURRENT, 9), /narenas_currently_allocated/],
   ];
 

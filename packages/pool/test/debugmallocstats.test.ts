@@ -19,7 +19,8 @@ function valueOf(line: string): number {
 /** The figures CPython printed, as a PoolStats. */
 function statsFromFixture(): PoolStats {
   const sizeClasses = [];
-  for (let i = 0; i < 32; i++) sizeClasses.push({ sizeClass: i, blockSize: (i + 1) * 16, pools: 0, blocksInUse: 0, availableBlocks: 0 });
+  for (let i = 0; i < 32; i++)
+    sizeClasses.push({ sizeClass: i, blockSize: (i + 1) * 16, pools: 0, blocksInUse: 0, availableBlocks: 0 });
   for (const line of cpython) {
     const m = ROW.exec(line);
     if (m) Object.assign(sizeClasses[Number(m[1])], { pools: +m[3], blocksInUse: +m[4], availableBlocks: +m[5] });
@@ -102,11 +103,14 @@ describe("debugMallocStats() in the layout of CPython's sys._debugmallocstats()"
       expect(l.length).toBe(theirEq[0].length);
     }
     // The blank lines fall where CPython's do.
-    const blanks = (ls: string[]): number[] => ls.slice(0, cpythonTotal + 1).flatMap((l, i) => (l === '' ? [i - ls.findIndex((x) => x.startsWith('#'))] : []));
+    const blanks = (ls: string[]): number[] =>
+      ls.slice(0, cpythonTotal + 1).flatMap((l, i) => (l === '' ? [i - ls.findIndex((x) => x.startsWith('#'))] : []));
     expect(blanks(lines)).toEqual(blanks(cpython));
     // The figures: arenas * ARENA_SIZE, unused pools * POOL_SIZE, and a Total that adds up.
     const v = (prefix: string): number => valueOf(lines.find((l) => l.startsWith(prefix))!);
-    expect(v(`${s.arenasAllocatedCurrent} arenas * ${ARENA_SIZE} bytes/arena`)).toBe(s.arenasAllocatedCurrent * ARENA_SIZE);
+    expect(v(`${s.arenasAllocatedCurrent} arenas * ${ARENA_SIZE} bytes/arena`)).toBe(
+      s.arenasAllocatedCurrent * ARENA_SIZE,
+    );
     expect(v(`${s.unusedPools} unused pools * ${POOL_SIZE} bytes`)).toBe(s.unusedPools * POOL_SIZE);
     expect(v('Total')).toBe(s.arenasAllocatedCurrent * ARENA_SIZE);
     expect(v('# bytes in allocated blocks')).toBe(s.bytesInAllocatedBlocks);

@@ -153,7 +153,7 @@ describe.each(BACKENDS)('bad input on a %s heap, checks on', (backend) => {
     }
   });
 
-  it("leaves raw-block errors to the raw allocator, typed, with nothing changed", () => {
+  it('leaves raw-block errors to the raw allocator, typed, with nothing changed', () => {
     const w = populated(backend, true);
     for (const p of [w.rawFreed, w.raw + 16]) {
       expect(w.a.owns(p)).toBe(false);

@@ -86,7 +86,8 @@ function fail(message: string): never {
 function verify(a: PoolAllocator, p: number, size: number, byte: number, what: string): void {
   const u8 = a.heap.u8;
   const head = size <= 2 * VERIFY_ENDS ? size : VERIFY_ENDS;
-  for (let i = 0; i < head; i++) if (u8[p + i] !== byte) fail(`${what}: block ${formatPtr(p)} (${size} B) lost byte ${i}`);
+  for (let i = 0; i < head; i++)
+    if (u8[p + i] !== byte) fail(`${what}: block ${formatPtr(p)} (${size} B) lost byte ${i}`);
   for (let i = Math.max(head, size - VERIFY_ENDS); i < size; i++) {
     if (u8[p + i] !== byte) fail(`${what}: block ${formatPtr(p)} (${size} B) lost byte ${i}`);
   }
@@ -103,7 +104,8 @@ function checkNew(a: PoolAllocator, p: number, size: number, what: string): void
 function checkNoOverlap(a: PoolAllocator, m: Model): void {
   const spans = m.ptrs.map((p) => [p, p + Math.max(1, a.usableSize(p))]).sort((x, y) => x[0] - y[0]);
   for (let i = 1; i < spans.length; i++) {
-    if (spans[i][0] < spans[i - 1][1]) fail(`blocks ${formatPtr(spans[i - 1][0])} and ${formatPtr(spans[i][0])} overlap`);
+    if (spans[i][0] < spans[i - 1][1])
+      fail(`blocks ${formatPtr(spans[i - 1][0])} and ${formatPtr(spans[i][0])} overlap`);
   }
 }
 

@@ -9,7 +9,11 @@ import { BACKENDS } from './helpers.js';
 const bundled = fileURLToPath(new URL('../../../traces/startup.pymtrace', import.meta.url));
 const sharedDir = fileURLToPath(new URL('../../../../shared/traces/', import.meta.url));
 const sharedExists = existsSync(sharedDir);
-const sharedTraces = sharedExists ? readdirSync(sharedDir).filter((f) => f.endsWith('.pymtrace')).sort() : [];
+const sharedTraces = sharedExists
+  ? readdirSync(sharedDir)
+      .filter((f) => f.endsWith('.pymtrace'))
+      .sort()
+  : [];
 
 /** checkHeap interval per trace: coarse for the big ones so the file stays well under a minute. */
 const CHECK_EVERY: Record<string, number> = { startup: 20_000, test_gc: 150_000, etree: 800_000 };
@@ -20,7 +24,13 @@ function load(path: string, name: string) {
 
 describe('replay of the bundled startup trace', () => {
   const trace = load(bundled, 'startup');
-  const configs: [HeapBackend, boolean][] = [...BACKENDS.flatMap((b): [HeapBackend, boolean][] => [[b, true], [b, false]]), ['shared', true]];
+  const configs: [HeapBackend, boolean][] = [
+    ...BACKENDS.flatMap((b): [HeapBackend, boolean][] => [
+      [b, true],
+      [b, false],
+    ]),
+    ['shared', true],
+  ];
   for (const [backend, checks] of configs) {
     it(`${backend} heap, checks ${checks ? 'on' : 'off'}: data intact, checkHeap clean, everything given back`, () => {
       const a = createPool({ backend }, { checks });
@@ -40,7 +50,9 @@ describe('replay of the bundled startup trace', () => {
 });
 
 /** The traces /work/shared/traces documents, plus any other found there. */
-const SHARED_NAMES = [...new Set(['startup', 'test_gc', 'etree', ...sharedTraces.map((f) => f.replace(/\.pymtrace$/, ''))])];
+const SHARED_NAMES = [
+  ...new Set(['startup', 'test_gc', 'etree', ...sharedTraces.map((f) => f.replace(/\.pymtrace$/, ''))]),
+];
 
 describe('replay of the shared traces', () => {
   for (const name of SHARED_NAMES) {
@@ -49,7 +61,9 @@ describe('replay of the shared traces', () => {
     const every = CHECK_EVERY[name] ?? 200_000;
     const title = present
       ? `${name}: wasm heap, checks on, checkHeap every ${every} events`
-      : `${name}: not replayed, ${sharedExists ? `${name}.pymtrace missing from ../shared/traces` : '../shared/traces missing'}`;
+      : `${name}: not replayed, ${
+          sharedExists ? `${name}.pymtrace missing from ../shared/traces` : '../shared/traces missing'
+        }`;
     it.skipIf(!present)(title, () => {
       const trace = load(path, name);
       const a = createPool({ backend: 'wasm' });

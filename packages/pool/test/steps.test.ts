@@ -152,7 +152,9 @@ describe.each(BACKENDS)('step by step on a fresh %s heap', (backend) => {
     // Free all of arena 1: it is wholly free and not the last usable arena: released.
     for (const p of arena1) a.free(p);
     s = a.stats();
-    expect([s.arenasAllocatedTotal, s.arenasReclaimed, s.arenasAllocatedCurrent, s.arenasHighwater]).toEqual([2, 1, 1, 2]);
+    expect([s.arenasAllocatedTotal, s.arenasReclaimed, s.arenasAllocatedCurrent, s.arenasHighwater]).toEqual([
+      2, 1, 1, 2,
+    ]);
     expect(a.owns(arena1[0])).toBe(false);
     a.checkHeap();
 

@@ -21,8 +21,8 @@ export interface TlsfOptions {
 
 /**
  * What {@link Tlsf.stats} reports: the common {@link AllocatorStats} plus
- * TLSF's own figures. All of them are read from (or derived from) the
- * control structure in the heap's bytes, except the two marked "walk".
+ * TLSF's own figures. All are read from (or derived from) the control
+ * structure and the top block's header in O(1), except largestFreeBlock.
  *
  * Invariant (checked by checkHeap):
  *   controlBytes + overheadBytes + allocatedBytes + freeBytes == heapBytes

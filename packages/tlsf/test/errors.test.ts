@@ -8,6 +8,7 @@ import {
 } from '@pymem/core';
 import { describe, expect, it } from 'vitest';
 import { ANCHOR_COUNT, BLOCK_OVERHEAD, FIRST_BLOCK, Tlsf } from '../src/index.js';
+import { CHECK_OFFSET, PREV_PHYS_OFFSET, SIZE_OFFSET, checkWord } from '../src/layout.js';
 import { BACKENDS, expectRejected, fill, firstMismatch, fresh } from './helpers.js';
 
 const PAGE = HEAP_PAGE_SIZE;
@@ -95,6 +96,24 @@ describe.each(BACKENDS)('bad pointers (%s): typed error, heap unchanged', (backe
     const forged = b + 1024 + BLOCK_OVERHEAD;
     expect(t.owns(forged)).toBe(false);
     expectRejected(t, () => t.free(forged), InvalidFreeError);
+  });
+
+  it('a forged header with a valid check word and right back-link still fails the left link', () => {
+    const { t, b } = setup(backend);
+    const u32 = t.heap.u32;
+    const h = b + 1024; // a "header" inside b's data
+    const size = 64;
+    const put = (addr: number, v: number): void => {
+      u32[addr >>> 2] = v;
+    };
+    put(h + SIZE_OFFSET, size);
+    put(h + CHECK_OFFSET, checkWord(h, size));
+    put(h + BLOCK_OVERHEAD + size + PREV_PHYS_OFFSET, h); // the "right neighbour" points back
+    for (const prev of [b - BLOCK_OVERHEAD, 0, h - 32]) {
+      put(h + PREV_PHYS_OFFSET, prev);
+      expect(t.owns(h + BLOCK_OVERHEAD)).toBe(false);
+      expectRejected(t, () => t.free(h + BLOCK_OVERHEAD), InvalidFreeError);
+    }
   });
 
   it('non-integer pointers', () => {
