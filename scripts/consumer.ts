@@ -1,22 +1,37 @@
 // Compiled and run by scripts/consumer-check.mjs against the packed packages,
 // outside the workspace: proves the published types and entry points work.
-import { Heap, InvalidFreeError, type Allocator } from '@pymem/core';
-import { readTrace, writeTrace, traceStats, OP_MALLOC, OP_FREE } from '@pymem/trace';
+import { DoubleFreeError, Heap, type Allocator } from '@pymem/core';
+import { createPool, type PoolAllocator } from '@pymem/pool';
+import { Tlsf } from '@pymem/tlsf';
+import { OP_FREE, OP_MALLOC, readTrace, replayChecked, traceStats, writeTrace } from '@pymem/trace';
 
 declare const console: { log(...args: unknown[]): void };
 
-const heap: Heap = new Heap({ maxBytes: 1 << 20 });
 const bytes = writeTrace({
   name: 'tiny',
-  nevents: 2,
-  nids: 1,
+  nevents: 4,
+  nids: 2,
   flags: 12,
-  ops: Uint8Array.of(OP_MALLOC, OP_FREE),
-  ids: Uint32Array.of(0, 0),
-  sizes: Uint32Array.of(24, 24),
+  ops: Uint8Array.of(OP_MALLOC, OP_MALLOC, OP_FREE, OP_FREE),
+  ids: Uint32Array.of(0, 1, 0, 1),
+  sizes: Uint32Array.of(24, 4000, 24, 4000),
 });
-const stats = traceStats(readTrace(bytes));
-if (stats.peakLiveBytes !== 24) throw new Error('trace stats');
-const e = new InvalidFreeError(0x10, 'demo');
-const use = (a: Allocator | null): string => (a ? a.name : `${heap.byteLength} ${e.code}`);
-console.log(`consumer ran: ${use(null)}`);
+const trace = readTrace(bytes, 'tiny');
+if (traceStats(trace).peakLiveBytes !== 4024) throw new Error('trace stats');
+
+const pool: PoolAllocator = createPool({ backend: 'wasm', maxBytes: 64 << 20 });
+const tlsf: Allocator = new Tlsf(new Heap({ maxBytes: 16 << 20 }));
+for (const a of [pool, tlsf] as Allocator[]) {
+  replayChecked(a, trace);
+  const p = a.malloc(40);
+  a.free(p);
+  let caught = '';
+  try {
+    a.free(p);
+  } catch (e) {
+    if (e instanceof DoubleFreeError) caught = e.code;
+  }
+  if (caught !== 'ERR_DOUBLE_FREE') throw new Error(`${a.name}: double free not detected`);
+  a.checkHeap();
+}
+console.log(`consumer ran: pool and tlsf replayed a trace; ${pool.stats().allocatedBlocks} blocks live`);

@@ -58,6 +58,10 @@ export interface Allocator {
  * needs from the raw allocator to get ARENA_SIZE-aligned arenas.
  */
 export interface RawAllocator extends Allocator {
-  /** `size` bytes at an address that is a multiple of `align` (a power of two >= 16). */
-  mallocAligned(size: number, align: number): Ptr;
+  /**
+   * `size` bytes at an address `p` with `(p - headroom) % align === 0`: `align` is a
+   * power of two >= 16, `headroom` a multiple of 16 below `align` (default 0, so `p`
+   * itself is aligned). Freed with `free`.
+   */
+  mallocAligned(size: number, align: number, headroom?: number): Ptr;
 }
