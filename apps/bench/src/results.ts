@@ -7,8 +7,8 @@ import type { HeapBackend } from '@pymem/core';
  * the documented contract; the rest may grow.
  */
 
-/** How a contender's series on one workload ended. */
-export type ResultStatus = 'ok' | 'timeout' | 'error';
+/** How a contender's series on one workload ended. `skipped`: it cannot run on this machine (note says why). */
+export type ResultStatus = 'ok' | 'timeout' | 'error' | 'skipped';
 
 /** Spread of the timed runs, in ns/event. */
 export interface Spread {
@@ -45,8 +45,10 @@ export interface AllocResult {
   replaysPerRun: number;
   /** Events in the trace. */
   events: number;
-  /** Why the series is short, cut or failed. */
+  /** Why the series is short, cut, failed or skipped. */
   note?: string;
+  /** The bytes behind peakReservedBytes by part, when the contender tells (cpython: arenas, raw). */
+  reservedParts?: Record<string, number>;
 }
 
 /** What a workload asks of an allocator. */

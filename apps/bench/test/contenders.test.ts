@@ -1,6 +1,6 @@
 import { OP_FREE, OP_MALLOC, OP_REALLOC, traceStats, type Trace } from '@pymem/trace';
 import { describe, expect, it } from 'vitest';
-import { CONTENDERS, getContender, idsLiveAtEnd, type ReplayJob } from '../src/index.js';
+import { CONTENDERS, getWorkerContender, idsLiveAtEnd, type ReplayJob } from '../src/index.js';
 import { thingBufferBytes } from '../src/contenders/thing.js';
 import { HeapSubject } from '../src/contenders/heap-subject.js';
 import { syntheticTrace } from './fixtures.js';
@@ -35,9 +35,9 @@ describe('idsLiveAtEnd', () => {
   });
 });
 
-describe.each(CONTENDERS.map((c) => [c.name]))('%s subject', (name) => {
+describe.each(CONTENDERS.filter((c) => c.kind === 'worker').map((c) => [c.name]))('%s subject', (name) => {
   it.each(['wasm', 'arraybuffer'] as const)('replays a trace again and again on one allocator (%s)', (backend) => {
-    const spec = getContender(name);
+    const spec = getWorkerContender(name);
     for (const seed of [1, 2]) {
       const job = jobFor(syntheticTrace(4000, seed), backend);
       const subject = spec.create(job);
@@ -56,7 +56,7 @@ describe.each(CONTENDERS.map((c) => [c.name]))('%s subject', (name) => {
   });
 
   it('labels its heap', () => {
-    const label = getContender(name).heapLabel('shared');
+    const label = getWorkerContender(name).heapLabel('shared');
     expect(label.length).toBeGreaterThan(0);
     if (['pool', 'pool-unchecked', 'tlsf'].includes(name)) expect(label).toBe('shared');
   });
@@ -66,7 +66,7 @@ describe('pool and tlsf peak reserved', () => {
   it('is the heap high-water of the fresh pass, a whole number of 64 KiB pages', () => {
     for (const name of ['pool', 'tlsf']) {
       const job = jobFor(syntheticTrace(3000, 5));
-      const subject = getContender(name).create(job) as HeapSubject;
+      const subject = getWorkerContender(name).create(job) as HeapSubject;
       const { peakReservedBytes } = subject.measure(() => undefined);
       expect(peakReservedBytes).toBe(subject.allocator.heap.peakByteLength);
       expect(peakReservedBytes % 65536).toBe(0);
@@ -84,7 +84,7 @@ describe('thing', () => {
 
   it('reports the high-water of top, below the buffer and at least the live bytes', () => {
     const job = jobFor(syntheticTrace(4000, 9));
-    const { peakReservedBytes } = getContender('thing').create(job).measure(() => undefined);
+    const { peakReservedBytes } = getWorkerContender('thing').create(job).measure(() => undefined);
     expect(peakReservedBytes).toBeGreaterThanOrEqual(job.peakLiveBytes);
     expect(peakReservedBytes).toBeLessThan(thingBufferBytes(job));
   });
@@ -100,7 +100,7 @@ describe('thing', () => {
       ids: Uint32Array.of(0, 1, 0, 0, 1),
       sizes: Uint32Array.of(16, 16, 256, 256, 16),
     };
-    const found = getContender('thing').create(jobFor(trace)).measure(() => undefined);
+    const found = getWorkerContender('thing').create(jobFor(trace)).measure(() => undefined);
     expect(found.remark).toMatch(/^MemPool leaked 1 blocks/);
   });
 });
@@ -109,7 +109,7 @@ describe('native', () => {
   it('reports progress up to the last event and a non-negative peak', () => {
     const job = jobFor(syntheticTrace(70_000, 4));
     const seen: number[] = [];
-    const { peakReservedBytes } = getContender('native').create(job).measure((n) => seen.push(n));
+    const { peakReservedBytes } = getWorkerContender('native').create(job).measure((n) => seen.push(n));
     expect(peakReservedBytes).toBeGreaterThanOrEqual(0);
     expect(seen.at(-1)).toBe(job.trace.nevents);
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);

@@ -32,7 +32,7 @@ describe('resolveAllocOptions', () => {
     const o = resolveAllocOptions({});
     expect(o.traces).toEqual(['startup']);
     expect(o.allocators).toEqual(CONTENDERS.map((c) => c.name));
-    expect(o.allocators).toEqual(['pool', 'pool-unchecked', 'tlsf', 'thing', 'native']);
+    expect(o.allocators).toEqual(['pool', 'pool-unchecked', 'tlsf', 'cpython', 'thing', 'native']);
     expect(o.settings).toEqual({
       heap: 'wasm',
       warmup: DEFAULTS.warmup,
@@ -82,7 +82,7 @@ describe('resolveContenders', () => {
 
   it('names every unknown allocator and lists the known ones', () => {
     expect(() => resolveContenders(['pool', 'jemalloc', 'dlmalloc'])).toThrow(
-      'unknown allocators "jemalloc", "dlmalloc"; known allocators: pool, pool-unchecked, tlsf, thing, native',
+      'unknown allocators "jemalloc", "dlmalloc"; known allocators: pool, pool-unchecked, tlsf, cpython, thing, native',
     );
   });
 });
@@ -105,7 +105,7 @@ describe('main (command line errors)', () => {
   it('exits 2 with the known allocators on an unknown one', async () => {
     const r = await cli(['alloc', '--allocators', 'pool,nope', '--no-progress']);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('unknown allocator "nope"; known allocators: pool, pool-unchecked, tlsf, thing, native');
+    expect(r.err).toContain('unknown allocator "nope"; known allocators: pool, pool-unchecked, tlsf, cpython, thing, native');
     expect(r.out).toBe('');
   });
 
@@ -125,7 +125,7 @@ describe('main (command line errors)', () => {
   it('exits 0 on --help and lists contenders, workloads and options', async () => {
     const r = await cli(['alloc', '--help']);
     expect(r.code).toBe(0);
-    for (const name of ['pool', 'pool-unchecked', 'tlsf', 'thing', 'native', 'startup', '--trace', '--allocators', '--heap', '--json', '--quick']) {
+    for (const name of ['pool', 'pool-unchecked', 'tlsf', 'cpython', 'thing', 'native', 'startup', '--trace', '--allocators', '--heap', '--json', '--quick']) {
       expect(r.out).toContain(name);
     }
   });

@@ -68,6 +68,19 @@ describe('renderAllocTable', () => {
     expect(row(t, 'pool').slice(2, 5)).toEqual(['timeout', '—', '0']);
   });
 
+  it('adds a vs cpython column when cpython ran, and shows a skipped cpython without it', () => {
+    const withCpython = renderAllocTable([result('pool', 30), result('cpython', 20, { heap: 'pymalloc' })], { color: false });
+    expect(withCpython).toContain('vs cpython');
+    // pool: time vs pool 1.00, vs cpython 30 / 20
+    expect(row(withCpython, 'pool').slice(5, 7)).toEqual(['1.00', '1.50']);
+    expect(row(withCpython, 'cpython').slice(0, 7)).toEqual(['cpython', 'pymalloc', '20.0', '±0.0% (20.0–20.0)', '3', '0.67', '1.00']);
+    const skipped = result('cpython', null, { status: 'skipped', heap: 'pymalloc', peakReservedBytes: null, replaysPerRun: 0, note: 'no cc' });
+    const without = renderAllocTable([result('pool', 30), skipped], { color: false });
+    expect(without).not.toContain('vs cpython');
+    expect(row(without, 'cpython').slice(0, 6)).toEqual(['cpython', 'pymalloc', 'skipped', '—', '0', '—']);
+    expect(renderNotes([skipped])).toEqual(['  cpython (skipped): no cc']);
+  });
+
   it('lists notes of cut or failed series', () => {
     expect(renderNotes([result('thing', 5, { note: '1 of 7 timed runs' }), result('pool', 1)])).toEqual(['  thing (ok): 1 of 7 timed runs']);
   });

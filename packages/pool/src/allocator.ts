@@ -4,10 +4,10 @@
  * in short:
  *
  * ```
- *  arena (1 MiB, aligned)  | slot 0: raw header + bitmaps | pool 1 | pool 2 | ... | pool 63 |
- *  pool (16 KiB, aligned)  | header (48 B) | block | block | ... | virgin ... | tail |
- *  header words            count freeblock nextpool prevpool arenaindex szidx nextoffset maxnextoffset
- *  free block              +0: next free block of the pool (0 ends the list)
+ *  arena (1 MiB, on a pool boundary)  | pool 0 | pool 1 | ... | pool 63 |
+ *  pool (16 KiB, aligned)   | header (48 B) | block | block | ... | virgin ... | tail |
+ *  header words             count freeblock nextpool prevpool arenaindex szidx nextoffset maxnextoffset bitmap
+ *  free block               +0: next free block of the pool (0 ends the list)
  * ```
  *
  * malloc(1..512) pops the free list of the first pool in usedpools[szidx];
@@ -15,10 +15,23 @@
  * insertToUsedpool, insertToFreepool). Requests of 0 or more than 512 bytes
  * go to the raw allocator, as CPython sends them to PyMem_RawMalloc.
  *
- * Tricky: a pointer is routed by the arena map alone (is its MiB of the heap
- * an arena?), so raw blocks never need a pool header and pool blocks never
- * need a raw header. Pointers are u32; `p >>> 0 === ptr` both coerces and
- * rejects anything that is not a u32 integer on the fast paths.
+ * free and realloc route a pointer with CPython's address_in_range
+ * (inArena below): read the arenaindex of the pool header at
+ * `p & ~POOL_MASK` and check that arena object's address range.
+ *
+ * Tricky: when p is not a pool block, that "pool header" is somebody else's
+ * bytes (a raw block's data, tlsf's own structure), so the arenaindex read is
+ * garbage. The answer is still right: p is in no arena, so whichever arena
+ * object the garbage names (if any: an index past the table fails the first
+ * test), p is not inside its range. The read itself is always inside the
+ * heap for a p inside the heap, since the heap is a whole number of pools;
+ * for a p past the end it reads undefined and every comparison is false.
+ * Raw blocks therefore never need a pool header, pool blocks never need a
+ * raw header, and every pool header of a live arena (virgin ones too) holds
+ * its arenaindex, so any pointer into an arena routes to it.
+ *
+ * Pointers are u32; `p >>> 0 === ptr` both coerces and rejects anything that
+ * is not a u32 integer on the fast paths.
  */
 /* eslint-disable @typescript-eslint/no-unsafe-enum-comparison --
    Geo, Hdr, Arena, Ao and St are named numbers (const enums, so that the
@@ -38,7 +51,7 @@ import {
 import { Tlsf } from '@pymem/tlsf';
 import type { PoolOptions, PoolRawAllocator, PoolStats } from './api.js';
 import { checkPoolHeap } from './check-heap.js';
-import { Arena, arenaMapLength, bitmapBit, bitmapWord, Geo, Hdr, St } from './layout.js';
+import { Ao, Arena, Geo, Hdr, St } from './layout.js';
 import { growArenaTable } from './arena.js';
 import { allocateFromNewPool, insertToFreepool, insertToUsedpool, poolExtend } from './pool.js';
 import { STATE_ANCHOR, createState, getState, type PoolContext } from './state.js';
@@ -49,16 +62,23 @@ import { poolPointerProblem, rawPointerProblem } from './validate.js';
 /** Set by PoolAllocator.attach around its constructor call: the state block to adopt. */
 let adopting: Ptr = 0;
 
+/** Word index of the allocated-block bitmap word of p, whose pool header is at word pw. */
+function bitmapWordOf(u32: Uint32Array, pw: number, p: number): number {
+  return (u32[pw + Hdr.W_BITMAP] >>> Geo.WORD_SHIFT) + ((p & Geo.POOL_MASK) >>> Arena.BITMAP_WORD_SHIFT);
+}
+
+/** p's bit in its bitmap word. */
+function bitOf(p: number): number {
+  return 1 << ((p >>> Geo.ALIGNMENT_SHIFT) & Arena.BIT_INDEX_MASK);
+}
+
 /**
  * The checked fast test of free and realloc, for a pointer inside an arena:
- * aligned, past the metadata slot, and its allocated-block bit set.
+ * 16-byte aligned and its allocated-block bit set. That is all it takes:
+ * bits are set only at the first granule of an allocated block.
  */
-function isMarkedAllocated(u32: Uint32Array, p: number): boolean {
-  return (
-    (p & Geo.ALIGNMENT_MASK) === 0 &&
-    (p & Geo.ARENA_MASK) >= Arena.FIRST_POOL_OFFSET &&
-    (u32[bitmapWord(p)] & bitmapBit(p)) !== 0
-  );
+function isMarkedAllocated(u32: Uint32Array, pw: number, p: number): boolean {
+  return (p & Geo.ALIGNMENT_MASK) === 0 && (u32[bitmapWordOf(u32, pw, p)] & bitOf(p)) !== 0;
 }
 
 /** pymalloc_realloc keeps a block in place unless it shrinks by at least a quarter. */
@@ -77,12 +97,13 @@ export class PoolAllocator implements Allocator, PoolContext {
   readonly checks: boolean;
   /** Address of the state block (also in raw anchor slot 0). */
   readonly statePtr: Ptr;
-  // Caches of state-block values, fixed for the allocator's life.
-  /** Word index of usedpools[0].nextpool. */
+  // Caches of state-block values (PoolContext); growArenaTable updates them.
+  /** Word index of the arena table. */
+  arenaTableWord = 0;
+  /** Arena objects in the table. */
+  maxArenas = 0;
+  /** Word index of usedpools[0].nextpool (fixed for the allocator's life). */
   private readonly usedWord: number;
-  /** Word index of arena map entry 0, and the number of entries. */
-  private readonly mapWord: number;
-  private readonly mapLength: number;
 
   /**
    * Format a pool allocator in `heap`: a fresh raw allocator (unless one is
@@ -94,6 +115,8 @@ export class PoolAllocator implements Allocator, PoolContext {
       this.raw = options.raw!;
       this.statePtr = adopting;
       this.checks = (getState(heap.u32, adopting, St.FLAGS) & St.FLAG_CHECKS) !== 0;
+      this.arenaTableWord = getState(heap.u32, adopting, St.ARENAS) >>> Geo.WORD_SHIFT;
+      this.maxArenas = getState(heap.u32, adopting, St.MAXARENAS);
     } else {
       this.checks = options.checks ?? true;
       this.raw = options.raw ?? new Tlsf(heap);
@@ -102,8 +125,6 @@ export class PoolAllocator implements Allocator, PoolContext {
     }
     this.name = this.checks ? 'pool' : 'pool-unchecked';
     this.usedWord = (this.statePtr + St.USEDPOOLS) >>> Geo.WORD_SHIFT;
-    this.mapWord = (this.statePtr + St.ARENA_MAP) >>> Geo.WORD_SHIFT;
-    this.mapLength = getState(heap.u32, this.statePtr, St.MAP_LENGTH);
   }
 
   /**
@@ -112,17 +133,13 @@ export class PoolAllocator implements Allocator, PoolContext {
    * (`Tlsf.attach` unless `options.raw` is given), the state block found
    * through its anchor slot 0, and checkHeap() run before anything else.
    * `checks` comes from the bytes. Throws HeapCorruptionError when the bytes
-   * are not a sound pool heap, InvalidSizeError when the heap may now grow
-   * past what the arena map covers.
+   * are not a sound pool heap.
    */
   static attach(heap: Heap, options: Omit<PoolOptions, 'checks'> = {}): PoolAllocator {
     const raw = options.raw ?? Tlsf.attach(heap);
     const st = raw.getAnchor?.(STATE_ANCHOR) ?? 0;
-    if (st === 0 || st + St.ARENA_MAP > heap.byteLength || getState(heap.u32, st, St.MAGIC) !== St.MAGIC_VALUE) {
+    if (st === 0 || st + St.BYTES > heap.byteLength || getState(heap.u32, st, St.MAGIC) !== St.MAGIC_VALUE) {
       throw new HeapCorruptionError('raw anchor slot 0 holds the address of a pool state block', st);
-    }
-    if (arenaMapLength(heap.maxByteLength) > getState(heap.u32, st, St.MAP_LENGTH)) {
-      throw new InvalidSizeError(heap.maxByteLength, 'maxBytes is larger than the heap the pool was created in');
     }
     adopting = st;
     let pool: PoolAllocator;
@@ -151,21 +168,25 @@ export class PoolAllocator implements Allocator, PoolContext {
     const szidx = (nbytes - 1) >>> Geo.ALIGNMENT_SHIFT;
     const slot = this.usedWord + (szidx << 1);
     const pool = u32[slot];
-    if (pool !== slot * Geo.WORD - Hdr.NEXTPOOL) {
-      // There is a used pool for this size class: pop its free list.
-      const pw = pool >>> Geo.WORD_SHIFT;
-      u32[pw + Hdr.W_COUNT]++;
-      const bp = u32[pw + Hdr.W_FREEBLOCK];
-      const next = u32[bp >>> Geo.WORD_SHIFT];
-      u32[pw + Hdr.W_FREEBLOCK] = next;
-      // The list ran dry: carve a virgin block, or the pool is now full.
-      if (next === 0) poolExtend(u32, pool, szidx);
-      if (this.checks) u32[bitmapWord(bp)] |= bitmapBit(bp);
-      return bp;
-    }
-    // No used pool: take an empty or virgin one (may get a new arena).
+    // No used pool (the list head points at itself): the slow path.
+    if (pool === slot * Geo.WORD - Hdr.NEXTPOOL) return this.mallocFromNewPool(szidx);
+    // Pop the free list of the first used pool.
+    const pw = pool >>> Geo.WORD_SHIFT;
+    u32[pw + Hdr.W_COUNT]++;
+    const bp = u32[pw + Hdr.W_FREEBLOCK];
+    const next = u32[bp >>> Geo.WORD_SHIFT];
+    u32[pw + Hdr.W_FREEBLOCK] = next;
+    // The list ran dry: carve a virgin block, or the pool is now full.
+    if (next === 0) poolExtend(u32, pool, szidx);
+    if (this.checks) u32[bitmapWordOf(u32, pw, bp)] |= bitOf(bp);
+    return bp;
+  }
+
+  /** No used pool for szidx: take an empty or virgin one (may get a new arena). */
+  private mallocFromNewPool(szidx: number): Ptr {
     const bp = allocateFromNewPool(this, szidx);
-    if (this.checks) this.heap.u32[bitmapWord(bp)] |= bitmapBit(bp);
+    const u32 = this.heap.u32;
+    if (this.checks) u32[bitmapWordOf(u32, (bp >>> Geo.POOL_BITS) << Geo.POOL_WORD_SHIFT, bp)] |= bitOf(bp);
     return bp;
   }
 
@@ -196,18 +217,14 @@ export class PoolAllocator implements Allocator, PoolContext {
   free(ptr: Ptr): void {
     const p = ptr >>> 0;
     const u32 = this.heap.u32;
-    const m = p >>> Geo.ARENA_BITS;
-    if (p === ptr && m < this.mapLength && u32[this.mapWord + m] !== 0) this.pymallocFree(u32, p);
+    if (p === ptr && this.inArena(u32, p)) this.pymallocFree(u32, p);
     else this.freeRaw(ptr);
   }
 
   /** CPython's pymalloc_free, for a pointer inside an arena. */
   private pymallocFree(u32: Uint32Array, p: number): void {
-    if (this.checks) {
-      if (!isMarkedAllocated(u32, p)) throw this.badPoolPointer(p);
-      u32[bitmapWord(p)] ^= bitmapBit(p);
-    }
     const pw = (p >>> Geo.POOL_BITS) << Geo.POOL_WORD_SHIFT;
+    if (this.checks) this.unmark(u32, pw, p);
     const last = u32[pw + Hdr.W_FREEBLOCK];
     u32[p >>> Geo.WORD_SHIFT] = last;
     u32[pw + Hdr.W_FREEBLOCK] = p;
@@ -217,6 +234,15 @@ export class PoolAllocator implements Allocator, PoolContext {
     if (last === 0) insertToUsedpool(u32, this.statePtr, pw * Geo.WORD);
     // The pool is now empty: back to its arena's freepools.
     else if (count === 0) insertToFreepool(this, u32, pw * Geo.WORD);
+  }
+
+  /** Clear p's allocated-block bit; throw, changing nothing, when it is not an allocated block. */
+  private unmark(u32: Uint32Array, pw: number, p: number): void {
+    const w = bitmapWordOf(u32, pw, p);
+    const bit = bitOf(p);
+    const word = u32[w];
+    if ((p & Geo.ALIGNMENT_MASK) !== 0 || (word & bit) === 0) throw this.badPoolPointer(p);
+    u32[w] = word ^ bit;
   }
 
   private freeRaw(ptr: Ptr): void {
@@ -244,8 +270,9 @@ export class PoolAllocator implements Allocator, PoolContext {
       throw new InvalidSizeError(size, 'larger than a u32 heap can hold');
     }
     const u32 = this.heap.u32;
-    if (this.checks && !isMarkedAllocated(u32, p)) throw this.badPoolPointer(p);
-    const blockSize = (u32[((p >>> Geo.POOL_BITS) << Geo.POOL_WORD_SHIFT) + Hdr.W_SZIDX] + 1) << Geo.ALIGNMENT_SHIFT;
+    const pw = (p >>> Geo.POOL_BITS) << Geo.POOL_WORD_SHIFT;
+    if (this.checks && !isMarkedAllocated(u32, pw, p)) throw this.badPoolPointer(p);
+    const blockSize = (u32[pw + Hdr.W_SZIDX] + 1) << Geo.ALIGNMENT_SHIFT;
     let keep = blockSize;
     if (n <= blockSize) {
       if (Shrink.DENOMINATOR * n > Shrink.NUMERATOR * blockSize) return p;
@@ -253,7 +280,7 @@ export class PoolAllocator implements Allocator, PoolContext {
     }
     const q = this.malloc(n); // may throw OutOfMemoryError: p is untouched
     this.heap.u8.copyWithin(q, p, p + keep);
-    this.free(p);
+    this.pymallocFree(this.heap.u32, p); // p is a live pool block: no routing needed
     return q;
   }
 
@@ -312,11 +339,24 @@ export class PoolAllocator implements Allocator, PoolContext {
 
   /* ----------------------------------------------------------- helpers */
 
-  /** Is ptr a u32 inside a live arena? (The routing test of free and realloc.) */
+  /**
+   * CPython's address_in_range: is the u32 p inside a live arena? The
+   * arenaindex of the pool header at `p & ~POOL_MASK` names a candidate
+   * arena; p is in it iff that index is in the table, the object has an
+   * arena, and p is within ARENA_SIZE bytes of its address. See "Tricky" at
+   * the top of this file for why a garbage arenaindex is harmless.
+   */
+  private inArena(u32: Uint32Array, p: number): boolean {
+    const ai = u32[((p >>> Geo.POOL_BITS) << Geo.POOL_WORD_SHIFT) + Hdr.W_ARENAINDEX];
+    if (!(ai < this.maxArenas)) return false;
+    const base = u32[this.arenaTableWord + (ai << Ao.WORD_SHIFT) + Ao.W_ADDRESS];
+    return base !== 0 && ((p - base) >>> 0) < Geo.ARENA_SIZE;
+  }
+
+  /** Is ptr a u32 inside a live arena? (The routing test of realloc and the queries.) */
   private isArenaPointer(ptr: Ptr): boolean {
     const p = ptr >>> 0;
-    const m = p >>> Geo.ARENA_BITS;
-    return p === ptr && m < this.mapLength && this.heap.u32[this.mapWord + m] !== 0;
+    return p === ptr && this.inArena(this.heap.u32, p);
   }
 
   /** Throw the typed error for a pointer inside an arena that is not an allocated block. */
@@ -339,8 +379,12 @@ export class PoolAllocator implements Allocator, PoolContext {
     if (this.isOwnMetadata(ptr)) throw new InvalidFreeError(ptr, "it is the pool allocator's own state, not a block");
   }
 
+  /** The state block, the arena table, or an arena's bitmap block (whose first word names its arena). */
   private isOwnMetadata(ptr: Ptr): boolean {
-    return ptr === this.statePtr || ptr === getState(this.heap.u32, this.statePtr, St.ARENAS);
+    const u32 = this.heap.u32;
+    if (ptr === this.statePtr || ptr === getState(u32, this.statePtr, St.ARENAS)) return true;
+    const ai = u32[(ptr >>> Geo.WORD_SHIFT) + Arena.W_BITMAP_ARENAINDEX];
+    return ai < this.maxArenas && u32[this.arenaTableWord + (ai << Ao.WORD_SHIFT) + Ao.W_BITMAP] === ptr;
   }
 }
 

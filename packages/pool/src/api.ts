@@ -8,10 +8,9 @@ import type { AllocatorStats, Ptr, RawAllocator } from '@pymem/core';
 export interface PoolRawAllocator extends RawAllocator {
   /**
    * `size` bytes at a pointer p with `(p - headroom) % align === 0`. The pool
-   * asks for `ARENA_SIZE - 16` bytes with `align = ARENA_SIZE` and
-   * `headroom = 16`, so that the raw block's 16-byte header starts the arena.
-   * A raw allocator that ignores `headroom` cannot serve the pool (arena
-   * creation then throws).
+   * asks for `ARENA_SIZE` bytes with `align = POOL_SIZE` (and no headroom)
+   * for each arena; a pointer that is not pool-aligned makes arena creation
+   * throw.
    */
   mallocAligned(size: number, align: number, headroom?: number): Ptr;
   /** Store a u32 in the raw allocator's control structure (slot 0 is the pool's). */
@@ -82,16 +81,14 @@ export interface PoolStats extends AllocatorStats {
   bytesLostToPoolHeaders: number;
   /** The tail of each pool in use too small for one more block. */
   bytesLostToQuantization: number;
-  /** The metadata slot of each arena (16 KiB per arena). */
+  /** Bytes before each arena's first pool: 0, arenas are pool-aligned. */
   bytesLostToArenaAlignment: number;
   /**
    * Blocks handed out from the raw allocator (requests of 0 or > 512 bytes):
    * the raw allocator's live blocks minus the pool's own (state block, arena
-   * table, arenas). Assumes the raw allocator serves this pool only.
+   * table, arenas and their bitmap blocks). Assumes the raw allocator serves this pool only.
    */
   rawAllocatedBlocks: number;
   /** Their usable bytes, on the same terms. */
   rawAllocatedBytes: number;
-  /** Bytes of the arena map in the state block (CPython: "arena map root"). */
-  arenaMapBytes: number;
 }

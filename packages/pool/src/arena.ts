@@ -4,7 +4,8 @@
  * The arena table is a vector of `maxarenas` arena objects (layout.ts), a raw
  * block that doubles (16, 32, 64, ...) with raw.realloc when no object is
  * free. Objects are named by id = index + 1, so 0 means "none" as NULL does
- * for pointers; ids stay valid when the table moves.
+ * for pointers; ids stay valid when the table moves. A pool header's
+ * arenaindex is the index (id - 1), as in CPython.
  *
  * An arena object is in one of three states:
  *
@@ -19,8 +20,12 @@
  *
  * Invariants:
  *   an object is on unused_arena_objects  iff  its address is 0
- *   address != 0  =>  address % ARENA_SIZE == 0
- *                     and arena map[address >>> ARENA_BITS] == its id
+ *   address != 0  =>  address % POOL_SIZE == 0, the ARENA_SIZE bytes from it
+ *                     are a live raw block, and every pool header in them has
+ *                     arenaindex == id - 1 and (with checks) pool k's header
+ *                     has bitmap == object bitmap + BITMAP_HEADER + 128 * k
+ *   address != 0  =>  (bitmap != 0, a live raw block whose first word is
+ *                     id - 1)  iff  checks
  *   narenas_currently_allocated == number of objects with address != 0
  *   narenas_currently_allocated <= narenas_highwater <= ntimes_arena_allocated
  */
@@ -29,63 +34,76 @@
    bundler folds them into the code), not sets of choices: comparing a number
    with them is the point. */
 import { PymemError, formatPtr } from '@pymem/core';
-import { Ao, aoWord, aoWordAt, Arena, arenaMapIndex, Geo, St } from './layout.js';
+import { Ao, aoWord, aoWordAt, Arena, Geo, Hdr, St } from './layout.js';
 import { getState, setState, type PoolContext } from './state.js';
 
 /**
- * CPython's new_arena: get ARENA_SIZE aligned bytes from the raw allocator
- * and bind them to an unassociated arena object (growing the table when there
- * is none). Returns the arena id. Throws OutOfMemoryError, changing nothing.
+ * CPython's new_arena: get ARENA_SIZE pool-aligned bytes (and, with checks,
+ * their bitmap block) from the raw allocator and bind them to an
+ * unassociated arena object, growing the table when there is none. Returns
+ * the arena id. Throws OutOfMemoryError, changing nothing.
  */
 export function newArena(ctx: PoolContext): number {
+  const checks = (getState(ctx.heap.u32, ctx.statePtr, St.FLAGS) & St.FLAG_CHECKS) !== 0;
   const base = allocateArenaBytes(ctx);
-  if (getState(ctx.heap.u32, ctx.statePtr, St.UNUSED_ARENAS) === 0) {
-    try {
-      growArenaTable(ctx);
-    } catch (e) {
-      ctx.raw.free(base + Arena.RAW_HEADER_BYTES);
-      throw e;
-    }
+  let bitmap = 0;
+  try {
+    if (checks) bitmap = ctx.raw.calloc(1, Arena.BITMAP_BLOCK_BYTES);
+    if (getState(ctx.heap.u32, ctx.statePtr, St.UNUSED_ARENAS) === 0) growArenaTable(ctx);
+  } catch (e) {
+    if (bitmap !== 0) ctx.raw.free(bitmap);
+    ctx.raw.free(base);
+    throw e;
   }
   const u32 = ctx.heap.u32;
   const st = ctx.statePtr;
   const id = getState(u32, st, St.UNUSED_ARENAS);
   const ao = aoWord(u32, st, id);
   setState(u32, st, St.UNUSED_ARENAS, u32[ao + Ao.W_NEXTARENA]);
-  initArenaObject(u32, ao, base);
-  u32[((st + St.ARENA_MAP) >>> Geo.WORD_SHIFT) + arenaMapIndex(base)] = id;
+  initArenaObject(u32, ao, base, bitmap);
+  stampPoolHeaders(u32, id, base, bitmap);
   countNewArena(u32, st);
-  if ((getState(u32, st, St.FLAGS) & St.FLAG_CHECKS) !== 0) {
-    ctx.heap.u8.fill(0, base + Arena.BITMAP_START, base + Arena.BITMAP_END);
-  }
   return id;
 }
 
-/** One Geo.ARENA_SIZE-aligned arena from the raw allocator; returns its base. */
+/** ARENA_SIZE bytes on a pool boundary from the raw allocator; returns their address. */
 function allocateArenaBytes(ctx: PoolContext): number {
-  const p = ctx.raw.mallocAligned(Geo.ARENA_SIZE - Arena.RAW_HEADER_BYTES, Geo.ARENA_SIZE, Arena.RAW_HEADER_BYTES);
-  const base = p - Arena.RAW_HEADER_BYTES;
-  if ((base & Geo.ARENA_MASK) !== 0) {
-    ctx.raw.free(p);
+  const base = ctx.raw.mallocAligned(Geo.ARENA_SIZE, Arena.ALIGN);
+  if ((base & Geo.POOL_MASK) !== 0) {
+    ctx.raw.free(base);
     throw new PymemError(
       'ERR_RAW_ALIGNMENT',
-      `the raw allocator returned ${formatPtr(
-        p,
-      )} for an arena: its header does not start on an Geo.ARENA_SIZE boundary (mallocAligned must honour headroom)`,
+      `the raw allocator returned ${formatPtr(base)} for an arena: not on a ${Arena.ALIGN}-byte pool boundary`,
     );
   }
   return base;
 }
 
 /** A fresh arena: every pool virgin, none free-listed, on no list yet. */
-function initArenaObject(u32: Uint32Array, ao: number, base: number): void {
+function initArenaObject(u32: Uint32Array, ao: number, base: number, bitmap: number): void {
   u32[ao + Ao.W_ADDRESS] = base;
-  u32[ao + Ao.W_POOL_ADDRESS] = base + Arena.FIRST_POOL_OFFSET;
+  u32[ao + Ao.W_POOL_ADDRESS] = base;
   u32[ao + Ao.W_NFREEPOOLS] = Arena.NTOTALPOOLS;
   u32[ao + Ao.W_NTOTALPOOLS] = Arena.NTOTALPOOLS;
   u32[ao + Ao.W_FREEPOOLS] = 0;
   u32[ao + Ao.W_NEXTARENA] = 0;
   u32[ao + Ao.W_PREVARENA] = 0;
+  u32[ao + Ao.W_BITMAP] = bitmap;
+}
+
+/**
+ * Write arenaindex and the bitmap address into every pool header of a new
+ * arena, virgin pools included, so that address_in_range routes any pointer
+ * into the arena to it and the checked free finds a clear bit for a pointer
+ * into a pool that was never carved.
+ */
+function stampPoolHeaders(u32: Uint32Array, id: number, base: number, bitmap: number): void {
+  if (bitmap !== 0) u32[(bitmap >>> Geo.WORD_SHIFT) + Arena.W_BITMAP_ARENAINDEX] = id - 1;
+  for (let k = 0; k < Arena.NTOTALPOOLS; k++) {
+    const pw = (base + k * Geo.POOL_SIZE) >>> Geo.WORD_SHIFT;
+    u32[pw + Hdr.W_ARENAINDEX] = id - 1;
+    u32[pw + Hdr.W_BITMAP] = bitmap === 0 ? 0 : bitmap + Arena.BITMAP_HEADER + k * Arena.BITMAP_BYTES_PER_POOL;
+  }
 }
 
 function countNewArena(u32: Uint32Array, st: number): void {
@@ -102,9 +120,8 @@ function countNewArena(u32: Uint32Array, st: number): void {
  * nothing (raw.realloc keeps the old table on failure).
  *
  * Tricky: CPython creates the table lazily in the first new_arena; the
- * constructor creates it here instead, next to the state block, because a
- * table allocated after the first arena would sit just past it and push the
- * second arena to the next 1 MiB boundary.
+ * constructor creates it here instead, next to the state block, so that it
+ * is not placed between the arenas.
  */
 export function growArenaTable(ctx: PoolContext): void {
   const st = ctx.statePtr;
@@ -123,24 +140,28 @@ export function growArenaTable(ctx: PoolContext): void {
   setState(u32, st, St.ARENAS, table);
   setState(u32, st, St.MAXARENAS, n);
   setState(u32, st, St.UNUSED_ARENAS, max + 1);
+  ctx.arenaTableWord = tableWord;
+  ctx.maxArenas = n;
 }
 
 /**
- * Give arena `id` back to the raw allocator and push its object on
- * unused_arena_objects. The caller has already unlinked it from
- * usable_arenas.
+ * Give arena `id` back to the raw allocator (with its bitmap block) and push
+ * its object on unused_arena_objects. The caller has already unlinked it
+ * from usable_arenas.
  */
 export function releaseArena(ctx: PoolContext, id: number): void {
   const st = ctx.statePtr;
   const u32 = ctx.heap.u32;
   const ao = aoWord(u32, st, id);
   const base = u32[ao + Ao.W_ADDRESS];
-  u32[((st + St.ARENA_MAP) >>> Geo.WORD_SHIFT) + arenaMapIndex(base)] = 0;
+  const bitmap = u32[ao + Ao.W_BITMAP];
   u32[ao + Ao.W_ADDRESS] = 0;
+  u32[ao + Ao.W_BITMAP] = 0;
   u32[ao + Ao.W_NEXTARENA] = getState(u32, st, St.UNUSED_ARENAS);
   setState(u32, st, St.UNUSED_ARENAS, id);
   setState(u32, st, St.NARENAS_CURRENT, getState(u32, st, St.NARENAS_CURRENT) - 1);
-  ctx.raw.free(base + Arena.RAW_HEADER_BYTES);
+  ctx.raw.free(base);
+  if (bitmap !== 0) ctx.raw.free(bitmap);
 }
 
 /**
@@ -156,6 +177,8 @@ export function resetArenaTable(ctx: PoolContext): void {
   setState(u32, st, St.ARENAS, 0);
   setState(u32, st, St.MAXARENAS, 0);
   setState(u32, st, St.UNUSED_ARENAS, 0);
+  ctx.arenaTableWord = 0;
+  ctx.maxArenas = 0;
   ctx.raw.free(table);
   growArenaTable(ctx);
 }

@@ -4,16 +4,17 @@
  * everywhere (a corrupt list cannot make it loop) and throws
  * HeapCorruptionError naming the first invariant that does not hold.
  *
- * Order: state block -> arena table and unused list -> each arena (its
- * freepools, its pools, their free lists and bitmaps) -> usedpools lists ->
- * usable_arenas and nfp2lasta -> arena map -> counters.
+ * Order: state block and the allocator's caches -> arena table and unused
+ * list -> each arena (its bitmap block, freepools, every pool header, the
+ * carved pools' free lists and bitmaps) -> usedpools lists -> usable_arenas
+ * and nfp2lasta -> counters.
  */
 /* eslint-disable @typescript-eslint/no-unsafe-enum-comparison --
    Geo, Hdr, Arena, Ao and St are named numbers (const enums, so that the
    bundler folds them into the code), not sets of choices: comparing a number
    with them is the point. */
 import { HeapCorruptionError } from '@pymem/core';
-import { Ao, aoWordAt, Arena, arenaMapIndex, Geo, Hdr, numBlocks, St, usedpoolsHead } from './layout.js';
+import { Ao, aoWordAt, Arena, Geo, Hdr, numBlocks, St, usedpoolsHead } from './layout.js';
 import { getState, type PoolContext } from './state.js';
 
 function fail(invariant: string, ptr = 0, detail = ''): never {
@@ -33,6 +34,8 @@ interface Walk {
   usedPools: Map<number, number>;
   /** Scratch: one mark per granule of a pool. */
   marks: Uint8Array;
+  /** Word index of the bitmap of the pool being checked. */
+  bitmapWord: number;
 }
 
 export function checkPoolHeap(ctx: PoolContext, checks: boolean): void {
@@ -48,12 +51,17 @@ export function checkPoolHeap(ctx: PoolContext, checks: boolean): void {
     allocated: [],
     usedPools: new Map(),
     marks: new Uint8Array(Geo.POOL_SIZE >>> Geo.ALIGNMENT_SHIFT),
+    bitmapWord: 0,
   };
+  if (ctx.arenaTableWord !== w.tableWord || ctx.maxArenas !== w.maxarenas) {
+    fail('the cached arena table place equals the state block arenas / maxarenas', st);
+  }
   checkArenaTable(w, ctx.heap.byteLength);
+  checkDisjointArenas(w);
+  checkRawBlocks(w, ctx);
   for (const id of w.allocated) checkArena(w, id);
   checkUsedpools(w);
   checkUsableArenas(w);
-  checkArenaMap(w);
   checkCounters(w);
 }
 
@@ -80,7 +88,7 @@ function checkArenaTable(w: Walk, heapBytes: number): void {
   for (let id = 1; id <= maxarenas; id++) {
     const base = u32[ao(w, id) + Ao.W_ADDRESS];
     if (base === 0) continue;
-    if ((base & Geo.ARENA_MASK) !== 0) fail('arena address % Geo.ARENA_SIZE == 0', base, `arena id ${id}`);
+    if ((base & Geo.POOL_MASK) !== 0) fail('arena address % POOL_SIZE == 0', base, `arena id ${id}`);
     if (base + Geo.ARENA_SIZE > heapBytes) fail('arena lies inside the heap', base, `arena id ${id}`);
     w.allocated.push(id);
   }
@@ -105,23 +113,34 @@ function checkArenaTable(w: Walk, heapBytes: number): void {
 
 /* --------------------------------------------------------------- arenas */
 
+/** No two arenas overlap (address_in_range relies on it). */
+function checkDisjointArenas(w: Walk): void {
+  const bases = w.allocated.map((id) => w.u32[ao(w, id) + Ao.W_ADDRESS]).sort((x, y) => x - y);
+  for (let i = 1; i < bases.length; i++) {
+    if (bases[i] - bases[i - 1] < Geo.ARENA_SIZE) fail('arenas do not overlap', bases[i]);
+  }
+}
+
+/** Each arena and each bitmap block is a live block of the raw allocator. */
+function checkRawBlocks(w: Walk, ctx: PoolContext): void {
+  for (const id of w.allocated) {
+    const base = w.u32[ao(w, id) + Ao.W_ADDRESS];
+    const bitmap = w.u32[ao(w, id) + Ao.W_BITMAP];
+    if (!ctx.raw.owns(base)) fail('an arena is a live raw block', base, `arena id ${id}`);
+    if (bitmap !== 0 && !ctx.raw.owns(bitmap)) fail('a bitmap block is a live raw block', bitmap, `arena id ${id}`);
+  }
+}
+
 function checkArena(w: Walk, id: number): void {
   const { u32 } = w;
   const a = ao(w, id);
   const base = u32[a + Ao.W_ADDRESS];
   const poolAddress = u32[a + Ao.W_POOL_ADDRESS];
   if (u32[a + Ao.W_NTOTALPOOLS] !== Arena.NTOTALPOOLS) fail(`ntotalpools == ${Arena.NTOTALPOOLS}`, base);
-  if (
-    poolAddress < base + Arena.FIRST_POOL_OFFSET ||
-    poolAddress > base + Geo.ARENA_SIZE ||
-    (poolAddress & Geo.POOL_MASK) !== 0
-  ) {
-    fail(
-      'pool_address is a pool boundary inside its arena, past the metadata slot',
-      base,
-      `pool_address ${poolAddress}`,
-    );
+  if (poolAddress < base || poolAddress > base + Geo.ARENA_SIZE || (poolAddress & Geo.POOL_MASK) !== 0) {
+    fail('pool_address is a pool boundary inside its arena', base, `pool_address ${poolAddress}`);
   }
+  const bitmap = checkBitmapBlock(w, id, a, base);
   const empty = checkFreepools(w, id, base, poolAddress);
   const virgin = (base + Geo.ARENA_SIZE - poolAddress) / Geo.POOL_SIZE;
   if (u32[a + Ao.W_NFREEPOOLS] !== empty.size + virgin) {
@@ -131,14 +150,16 @@ function checkArena(w: Walk, id: number): void {
       `${u32[a + Ao.W_NFREEPOOLS]} != ${empty.size} + ${virgin}`,
     );
   }
-  for (let pool = base + Arena.FIRST_POOL_OFFSET; pool < base + Geo.ARENA_SIZE; pool += Geo.POOL_SIZE) {
+  for (let k = 0; k < Arena.NTOTALPOOLS; k++) {
+    const pool = base + k * Geo.POOL_SIZE;
+    const pw = pool >>> Geo.WORD_SHIFT;
+    if (u32[pw + Hdr.W_ARENAINDEX] !== id - 1) fail('every pool header of an arena has its arenaindex', pool);
+    const slice = bitmap === 0 ? 0 : bitmap + Arena.BITMAP_HEADER + k * Arena.BITMAP_BYTES_PER_POOL;
+    if (u32[pw + Hdr.W_BITMAP] !== slice) fail("every pool header of an arena has its bitmap's address", pool);
+    w.bitmapWord = slice >>> Geo.WORD_SHIFT;
     if (pool >= poolAddress) {
       if (w.checks) checkBitmapClear(w, pool, 'a virgin pool has no allocated bit');
-      continue;
-    }
-    const pw = pool >>> Geo.WORD_SHIFT;
-    if (u32[pw + Hdr.W_ARENAINDEX] !== id - 1) fail('pool arenaindex names its arena', pool);
-    if (u32[pw + Hdr.W_COUNT] === 0) {
+    } else if (u32[pw + Hdr.W_COUNT] === 0) {
       if (!empty.has(pool)) fail('a carved pool with count 0 is on its arena freepools', pool);
       if (w.checks) checkBitmapClear(w, pool, 'an empty pool has no allocated bit');
     } else {
@@ -147,12 +168,26 @@ function checkArena(w: Walk, id: number): void {
   }
 }
 
+/** With checks, the arena's bitmap block exists and names the arena; without, there is none. Returns it. */
+function checkBitmapBlock(w: Walk, id: number, a: number, base: number): number {
+  const bitmap = w.u32[a + Ao.W_BITMAP];
+  if ((bitmap !== 0) !== w.checks) fail('an arena has a bitmap block iff checks are on', base, `bitmap ${bitmap}`);
+  if (bitmap === 0) return 0;
+  if ((bitmap & Geo.ALIGNMENT_MASK) !== 0 || bitmap + Arena.BITMAP_BLOCK_BYTES > w.u32.length * Geo.WORD) {
+    fail('the bitmap block is an aligned block inside the heap', bitmap);
+  }
+  if (w.u32[(bitmap >>> Geo.WORD_SHIFT) + Arena.W_BITMAP_ARENAINDEX] !== id - 1) {
+    fail("the bitmap block's first word is its arena's index", bitmap, `arena ${base}`);
+  }
+  return bitmap;
+}
+
 /** Walk freepools; returns the set of empty pools. */
 function checkFreepools(w: Walk, id: number, base: number, poolAddress: number): Set<number> {
   const { u32 } = w;
   const empty = new Set<number>();
   for (let pool = u32[ao(w, id) + Ao.W_FREEPOOLS]; pool !== 0; pool = u32[(pool >>> Geo.WORD_SHIFT) + Hdr.W_NEXTPOOL]) {
-    if (pool < base + Arena.FIRST_POOL_OFFSET || pool >= poolAddress || (pool & Geo.POOL_MASK) !== 0) {
+    if (pool < base || pool >= poolAddress || (pool & Geo.POOL_MASK) !== 0) {
       fail('freepools holds carved pools of its own arena', pool, `arena ${base}`);
     }
     if (empty.has(pool)) fail('freepools has no cycle', pool);
@@ -210,7 +245,7 @@ function walkFreeList(w: Walk, pool: number, size: number, nextoffset: number, c
 /** The pool's 32 bitmap words say exactly which carved blocks are allocated. */
 function checkBitmap(w: Walk, pool: number, size: number, nextoffset: number): void {
   const { u32, marks } = w;
-  const first = bitmapWordOfPool(pool);
+  const first = w.bitmapWord;
   for (let i = 0; i < Arena.BITMAP_WORDS_PER_POOL; i++) {
     let expected = 0;
     for (let bit = 0; bit < Arena.BITS_PER_WORD; bit++) {
@@ -230,12 +265,8 @@ function checkBitmap(w: Walk, pool: number, size: number, nextoffset: number): v
 }
 
 function checkBitmapClear(w: Walk, pool: number, invariant: string): void {
-  const first = bitmapWordOfPool(pool);
+  const first = w.bitmapWord;
   for (let i = 0; i < Arena.BITMAP_WORDS_PER_POOL; i++) if (w.u32[first + i] !== 0) fail(invariant, pool);
-}
-
-function bitmapWordOfPool(pool: number): number {
-  return ((pool & ~Geo.ARENA_MASK) >>> Geo.WORD_SHIFT) + ((pool & Geo.ARENA_MASK) >>> Arena.BITMAP_WORD_SHIFT);
 }
 
 /* ------------------------------------------------------------ usedpools */
@@ -303,25 +334,6 @@ function checkUsableArenas(w: Walk): void {
       );
     }
   }
-}
-
-/* ------------------------------------------------------------ arena map */
-
-function checkArenaMap(w: Walk): void {
-  const { u32, st } = w;
-  const map = (st + St.ARENA_MAP) >>> Geo.WORD_SHIFT;
-  const length = getState(u32, st, St.MAP_LENGTH);
-  let mapped = 0;
-  for (let i = 0; i < length; i++) {
-    const id = u32[map + i];
-    if (id === 0) continue;
-    if (id > w.maxarenas || arenaMapIndex(u32[ao(w, id) + Ao.W_ADDRESS]) !== i || u32[ao(w, id) + Ao.W_ADDRESS] === 0) {
-      fail('arena map[i] == id of the arena at i * Geo.ARENA_SIZE', i * Geo.ARENA_SIZE, `entry ${id}`);
-    }
-    mapped++;
-  }
-  if (mapped !== w.allocated.length)
-    fail('every allocated arena is in the arena map', 0, `${mapped} mapped, ${w.allocated.length} allocated`);
 }
 
 /* ------------------------------------------------------------- counters */

@@ -1,6 +1,6 @@
 /**
  * @pymem/pool: CPython's obmalloc (pymalloc) over the bytes of a pymem Heap.
- * Arenas of 1 MiB, pools of 16 KiB, 32 size classes of 16 bytes; requests of
+ * Arenas of 1 MiB (on pool boundaries), pools of 16 KiB, 32 size classes of 16 bytes; requests of
  * 0 or more than 512 bytes go to the raw allocator (tlsf).
  */
 export { PoolAllocator, createPool } from './allocator.js';
@@ -8,23 +8,24 @@ export type { PoolOptions, PoolRawAllocator, PoolStats, SizeClassStats } from '.
 /** The layout as data, for tools that read the heap (explorer, debuggers, tests). */
 export {
   AO_ADDRESS,
+  AO_BITMAP,
   AO_FREEPOOLS,
   AO_NEXTARENA,
   AO_NFREEPOOLS,
   AO_NTOTALPOOLS,
   AO_POOL_ADDRESS,
   AO_PREVARENA,
+  ARENA_ALIGN,
   ARENA_ALIGNMENT_LOSS,
   ARENA_OBJECT_SIZE,
+  BITMAP_BYTES,
   BITMAP_BYTES_PER_POOL,
-  BITMAP_END,
-  BITMAP_START,
   DUMMY_SIZE_IDX,
-  FIRST_POOL_OFFSET,
   INITIAL_ARENA_OBJECTS,
   NFP2LASTA_LENGTH,
   NTOTALPOOLS,
   POOL_ARENAINDEX,
+  POOL_BITMAP,
   POOL_COUNT,
   POOL_FREEBLOCK,
   POOL_MAXNEXTOFFSET,
@@ -33,10 +34,9 @@ export {
   POOL_OVERHEAD,
   POOL_PREVPOOL,
   POOL_SZIDX,
-  RAW_HEADER_BYTES,
+  STATE_BYTES,
   STATE_MAGIC,
   ST_ARENAS,
-  ST_ARENA_MAP,
   ST_MAXARENAS,
   ST_NARENAS_CURRENT,
   ST_NARENAS_HIGHWATER,
@@ -48,6 +48,8 @@ export {
   bitmapBit,
   bitmapWord,
   numBlocks,
+  poolAddr,
+  poolWord,
   usedpoolsHead,
 } from './layout.js';
 export { STATE_ANCHOR } from './state.js';

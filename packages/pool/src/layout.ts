@@ -2,42 +2,63 @@
  * The pool allocator's memory layout: every byte it owns, drawn, with the
  * named offsets the code uses. All of it lives inside the heap.
  *
- * ## Arena (ARENA_SIZE = 1 MiB, `base` is ARENA_SIZE-aligned)
+ * ## Arena (ARENA_SIZE = 1 MiB, `base` is POOL_SIZE-aligned)
  *
- * The raw allocator hands out the arena as one block whose own header starts
- * exactly at `base` (`mallocAligned(ARENA_SIZE - RAW_HEADER_BYTES, ARENA_SIZE,
- * RAW_HEADER_BYTES)`), so arenas pack back to back and `p >>> ARENA_BITS`
- * names the arena of any pointer `p`.
+ * An arena is one raw block of exactly ARENA_SIZE bytes from
+ * `raw.mallocAligned(ARENA_SIZE, POOL_SIZE)`: its data starts on a pool
+ * boundary, so it holds MAX_POOLS_IN_ARENA whole pools and `p & ~POOL_MASK`
+ * is the pool of any block. This is CPython's scheme for an arena that mmap
+ * happened to place on a pool boundary (ntotalpools 64, nothing lost to
+ * alignment). The raw allocator's block header sits just before `base`, in
+ * bytes that belong to the raw allocator, not to the arena.
  *
  * ```
- *  base          +16        +128                +8192            +16 KiB      +32 KiB         +1 MiB
- *  +-------------+----------+-------------------+----------------+------------+----- ... -----+
- *  | raw block   | (unused) | allocated-block   | (unused)       |  pool 1    |  pool 2 .. 63 |
- *  | header      |          | bitmaps, pools    |                |            |               |
- *  | (not ours)  |          | 1..63, 128 B each |                |            |               |
- *  +-------------+----------+-------------------+----------------+------------+----- ... -----+
- *  |<------------------ slot 0: metadata, never a pool ---------->|<-- NTOTALPOOLS = 63 pools ->|
+ *       base-16   base        +16 KiB      +32 KiB              +1008 KiB      +1 MiB
+ *  ... -+--------+------------+------------+------- ... --------+--------------+- ...
+ *       | raw    |  pool 0    |  pool 1    |   pools 2 .. 62    |  pool 63     |
+ *       | header |            |            |                    |              |
+ *       | (tlsf) |            |            |                    |              |
+ *  ... -+--------+------------+------------+------- ... --------+--------------+- ...
+ *                |<--------------- NTOTALPOOLS = 64 pools ---------------------->|
+ *
+ *  bitmap block (option `checks`): a raw block of its own per arena
+ *  bitmap     +16         +144        +272                         +8080       +8208
+ *  +----------+-----------+-----------+----------- ... -----------+-----------+
+ *  | arena-   | pool 0    | pool 1    |   pools 2 .. 62           | pool 63   |
+ *  | index    | 1024 bits | 1024 bits |   128 bytes each          | 1024 bits |
+ *  +----------+-----------+-----------+----------- ... -----------+-----------+
  * ```
  *
- * Slot 0 is what CPython loses when an arena is not pool-aligned: it is
- * reported as "bytes lost to arena alignment" and ntotalpools is 63.
+ * The bitmap block's first word is its arena's index, so that free() can
+ * tell in O(1) that a pointer handed to it is a bitmap block (the pool's own
+ * metadata) and refuse it: `arenas[u32[ptr]].bitmap === ptr`.
+ *
+ * Arenas are aligned to POOL_SIZE, not ARENA_SIZE: a raw block between two
+ * arenas then costs only its own bytes, where an ARENA_SIZE alignment made
+ * the next arena skip to the next MiB and left a hole no arena could use.
+ * The price is routing: which arena holds p is no longer `p >>> ARENA_BITS`
+ * but CPython's address_in_range (allocator.ts): the arenaindex in the pool
+ * header at `p & ~POOL_MASK`, checked against that arena's address.
+ *
+ * Every pool header of an arena, virgin pools included, has its arenaindex
+ * and bitmap words written when the arena is created, so every pointer into
+ * a live arena routes to it and finds its bitmap.
  *
  * ## Allocated-block bitmap (option `checks`, on by default)
  *
- * One bit per 16-byte granule of the arena, so a block's bit is found from its
- * address alone, without dividing by the block size:
+ * One bit per 16-byte granule of a pool, 128 bytes per pool; the pool header
+ * holds the address of its pool's 128 bytes, so a block's bit comes from
+ * its address and its own pool header:
  *
  * ```
- *   granule g = (p & ARENA_MASK) >>> ALIGNMENT_SHIFT        0 .. 65535
- *   word      = base + (g >>> 5) * 4                        = base + ((p & ARENA_MASK) >>> BITMAP_WORD_SHIFT) * 4
- *   bit       = g & 31                                      = (p >>> ALIGNMENT_SHIFT) & 31
+ *   word = (pool.bitmap >>> WORD_SHIFT) + ((p & POOL_MASK) >>> BITMAP_WORD_SHIFT)
+ *   bit  = (p >>> ALIGNMENT_SHIFT) & 31
  * ```
- *
- * Pool k's 1024 granules map to bytes [k * 128, k * 128 + 128) of the arena;
- * for k = 1..63 that is [128, 8192), inside slot 0. Pool 0 does not exist, so
- * bytes [0, 128), where the raw header lives, are never read as a bitmap.
  *
  * Invariant: a bit is set iff its granule starts a block that is allocated.
+ * Granules of the pool header and tail never start a block, so their bits
+ * are always clear: a 16-byte-aligned p in a live arena whose bit is set is
+ * an allocated block, with nothing more to check.
  *
  * ## Pool (POOL_SIZE = 16 KiB, pool-aligned: `pool = p & ~POOL_MASK`)
  *
@@ -53,11 +74,12 @@
  *  +4   freeblock      head of the free list (a pointer, 0 = empty)
  *  +8   nextpool       next pool of this size class / next free pool
  *  +12  prevpool       previous pool of this size class
- *  +16  arenaindex     index of the arena object
+ *  +16  arenaindex     index of the arena object (written for every pool of the arena)
  *  +20  szidx          size class (DUMMY_SIZE_IDX while being set up)
  *  +24  nextoffset     offset of the first virgin block
  *  +28  maxnextoffset  largest valid nextoffset (POOL_SIZE - block size)
- *  +32  (padding to CPython's 64-bit header size)
+ *  +32  bitmap         address of this pool's 128 bitmap bytes (0 without checks)
+ *  +36  (padding to CPython's 64-bit header size)
  *
  *  free block: +0 next free block of the same pool (0 ends the list)
  * ```
@@ -68,11 +90,11 @@
  *  +0   address        arena base; 0 = this object has no arena
  *  +4   pool_address   next virgin pool to carve
  *  +8   nfreepools     empty pools + virgin pools
- *  +12  ntotalpools    pools in the arena (63)
+ *  +12  ntotalpools    pools in the arena (64)
  *  +16  freepools      singly linked list of empty pools (through nextpool)
  *  +20  nextarena      arena id (index + 1; 0 = none)
  *  +24  prevarena      arena id
- *  +28  (padding)
+ *  +28  bitmap         the arena's bitmap block (0 without checks)
  * ```
  *
  * ## State block (one raw block, its address in raw anchor slot 0)
@@ -87,10 +109,10 @@
  *  +24   narenas_currently_allocated
  *  +28   ntimes_arena_allocated
  *  +32   narenas_highwater
- *  +36   map length            entries in the arena map
+ *  +36   (reserved, 0)
  *  +40   usedpools[32]         (nextpool, prevpool) per size class: 256 bytes
- *  +296  nfp2lasta[64]         arena id of the last usable arena with n free pools
- *  +552  arena map[...]        heap MiB index -> arena id (0 = not an arena)
+ *  +296  nfp2lasta[65]         arena id of the last usable arena with n free pools
+ *  +556  end
  * ```
  *
  * Tricky: usedpools entry i is the nextpool/prevpool pair of a fake pool
@@ -103,8 +125,7 @@
  * (esbuild, through tsup) folds it into the code as a literal. Plain
  * module-level constants, and constants imported from another package, are
  * loaded from memory on every use in V8, which made the hot paths about 40%
- * slower. test/layout.test.ts checks that Geo agrees with @pymem/core and
- * Arena.RAW_HEADER_BYTES with @pymem/tlsf.
+ * slower. test/layout.test.ts checks that Geo agrees with @pymem/core.
  */
 
 /** CPython's 64-bit obmalloc geometry (the values of @pymem/core's layout.ts), and u32 words. */
@@ -140,6 +161,7 @@ export const enum Hdr {
   SZIDX = ARENAINDEX + Geo.WORD,
   NEXTOFFSET = SZIDX + Geo.WORD,
   MAXNEXTOFFSET = NEXTOFFSET + Geo.WORD,
+  BITMAP = MAXNEXTOFFSET + Geo.WORD,
 
   W_COUNT = COUNT >>> Geo.WORD_SHIFT,
   W_FREEBLOCK = FREEBLOCK >>> Geo.WORD_SHIFT,
@@ -149,6 +171,7 @@ export const enum Hdr {
   W_SZIDX = SZIDX >>> Geo.WORD_SHIFT,
   W_NEXTOFFSET = NEXTOFFSET >>> Geo.WORD_SHIFT,
   W_MAXNEXTOFFSET = MAXNEXTOFFSET >>> Geo.WORD_SHIFT,
+  W_BITMAP = BITMAP >>> Geo.WORD_SHIFT,
 
   /**
    * CPython's 64-bit pool header: four pointer-sized members (count's union,
@@ -170,28 +193,32 @@ export function numBlocks(szidx: number): number {
 
 /* --------------------------------------------------------------- arenas */
 
-/** The arena: its metadata slot and the allocated-block bitmaps in it. */
+/** The arena's pools and its allocated-block bitmap block. */
 export const enum Arena {
-  /** Bytes of the raw allocator's block header at the start of each arena (tlsf's BLOCK_OVERHEAD). */
-  RAW_HEADER_BYTES = 16,
-  /** Offset of pool 1 in its arena: slot 0 holds the raw header and the bitmaps. */
-  FIRST_POOL_OFFSET = Geo.POOL_SIZE,
-  /** Pools per arena: every slot but the metadata slot. */
-  NTOTALPOOLS = Geo.MAX_POOLS_IN_ARENA - FIRST_POOL_OFFSET / Geo.POOL_SIZE,
-  /** Bytes lost per arena to the metadata slot ("bytes lost to arena alignment"). */
-  ALIGNMENT_LOSS = FIRST_POOL_OFFSET,
+  /** Arenas start on a pool boundary (the `align` of raw.mallocAligned). */
+  ALIGN = Geo.POOL_SIZE,
+  /** Pools per arena: all of them, as the arena is pool-aligned. */
+  NTOTALPOOLS = Geo.MAX_POOLS_IN_ARENA,
+  /** Bytes per arena before its first pool ("bytes lost to arena alignment"): none. */
+  ALIGNMENT_LOSS = Geo.ARENA_SIZE - NTOTALPOOLS * Geo.POOL_SIZE,
 
-  BITS_PER_WORD_SHIFT = 5,
+  BITS_PER_BYTE_SHIFT = 3,
+  BITS_PER_WORD_SHIFT = Geo.WORD_SHIFT + BITS_PER_BYTE_SHIFT,
   BITS_PER_WORD = 1 << BITS_PER_WORD_SHIFT,
   BIT_INDEX_MASK = BITS_PER_WORD - 1,
-  /** `(p & ARENA_MASK) >>> BITMAP_WORD_SHIFT` is the bitmap word of p within its arena. */
+  /** `(p & POOL_MASK) >>> BITMAP_WORD_SHIFT` is the bitmap word of p within its pool's bitmap. */
   BITMAP_WORD_SHIFT = Geo.ALIGNMENT_SHIFT + BITS_PER_WORD_SHIFT,
   /** Bitmap bytes per pool: one bit per granule. */
-  BITMAP_BYTES_PER_POOL = Geo.POOL_SIZE / Geo.ALIGNMENT / 8,
-  BITMAP_WORDS_PER_POOL = BITMAP_BYTES_PER_POOL / Geo.WORD,
-  /** Arena-relative byte range of the bitmaps of pools 1..63. */
-  BITMAP_START = (FIRST_POOL_OFFSET / Geo.POOL_SIZE) * BITMAP_BYTES_PER_POOL,
-  BITMAP_END = Geo.MAX_POOLS_IN_ARENA * BITMAP_BYTES_PER_POOL,
+  BITMAP_BYTES_PER_POOL = Geo.POOL_SIZE >>> (Geo.ALIGNMENT_SHIFT + BITS_PER_BYTE_SHIFT),
+  BITMAP_WORDS_PER_POOL = BITMAP_BYTES_PER_POOL >>> Geo.WORD_SHIFT,
+  /** Bitmap bytes of the whole arena (8 KiB). */
+  BITMAP_BYTES = NTOTALPOOLS * BITMAP_BYTES_PER_POOL,
+  /** The bitmap block starts with its arena's index, padded to ALIGNMENT; then the bitmaps. */
+  BITMAP_ARENAINDEX = 0,
+  W_BITMAP_ARENAINDEX = BITMAP_ARENAINDEX >>> Geo.WORD_SHIFT,
+  BITMAP_HEADER = Geo.ALIGNMENT,
+  /** Bytes of an arena's bitmap block. */
+  BITMAP_BLOCK_BYTES = BITMAP_HEADER + BITMAP_BYTES,
 }
 
 /** The arena object: byte offsets, word indices, size (padded to a power of two). */
@@ -203,8 +230,9 @@ export const enum Ao {
   FREEPOOLS = NTOTALPOOLS + Geo.WORD,
   NEXTARENA = FREEPOOLS + Geo.WORD,
   PREVARENA = NEXTARENA + Geo.WORD,
+  BITMAP = PREVARENA + Geo.WORD,
 
-  /** Padded so that an id becomes an offset with a shift. */
+  /** A power of two, so that an index becomes an offset with a shift. */
   SHIFT = 5,
   SIZE = 1 << SHIFT,
   WORD_SHIFT = SHIFT - Geo.WORD_SHIFT,
@@ -216,6 +244,7 @@ export const enum Ao {
   W_FREEPOOLS = FREEPOOLS >>> Geo.WORD_SHIFT,
   W_NEXTARENA = NEXTARENA >>> Geo.WORD_SHIFT,
   W_PREVARENA = PREVARENA >>> Geo.WORD_SHIFT,
+  W_BITMAP = BITMAP >>> Geo.WORD_SHIFT,
 
   /** Arena objects in the first table; the table doubles when it runs out. */
   INITIAL_COUNT = 16,
@@ -238,25 +267,16 @@ export const enum St {
   NARENAS_CURRENT = USABLE_ARENAS + Geo.WORD,
   NARENAS_TOTAL = NARENAS_CURRENT + Geo.WORD,
   NARENAS_HIGHWATER = NARENAS_TOTAL + Geo.WORD,
-  MAP_LENGTH = NARENAS_HIGHWATER + Geo.WORD,
-  USEDPOOLS = MAP_LENGTH + Geo.WORD,
+  RESERVED = NARENAS_HIGHWATER + Geo.WORD,
+  USEDPOOLS = RESERVED + Geo.WORD,
   /** usedpools: a (nextpool, prevpool) pair per size class. */
   USEDPOOL_ENTRY_BYTES = 2 * Geo.WORD,
   USEDPOOLS_BYTES = Geo.NB_SMALL_SIZE_CLASSES * USEDPOOL_ENTRY_BYTES,
   NFP2LASTA = USEDPOOLS + USEDPOOLS_BYTES,
   /** nfp2lasta is indexed by a free-pool count, 0..NTOTALPOOLS. */
   NFP2LASTA_LENGTH = Arena.NTOTALPOOLS + 1,
-  ARENA_MAP = NFP2LASTA + NFP2LASTA_LENGTH * Geo.WORD,
-}
-
-/** Entries in the arena map of a heap that can grow to `maxBytes`. */
-export function arenaMapLength(maxBytes: number): number {
-  return Math.ceil(maxBytes / Geo.ARENA_SIZE);
-}
-
-/** Bytes of the state block for a heap that can grow to `maxBytes`. */
-export function stateBytes(maxBytes: number): number {
-  return St.ARENA_MAP + arenaMapLength(maxBytes) * Geo.WORD;
+  /** Bytes of the state block. */
+  BYTES = NFP2LASTA + NFP2LASTA_LENGTH * Geo.WORD,
 }
 
 /* ------------------------------------------------------------- helpers */
@@ -276,9 +296,14 @@ export function usedpoolsHead(st: number, szidx: number): number {
   return st + St.USEDPOOLS + szidx * St.USEDPOOL_ENTRY_BYTES - Hdr.NEXTPOOL;
 }
 
-/** Word index of p's allocated-block bitmap word. */
-export function bitmapWord(p: number): number {
-  return ((p & ~Geo.ARENA_MASK) >>> Geo.WORD_SHIFT) + ((p & Geo.ARENA_MASK) >>> Arena.BITMAP_WORD_SHIFT);
+/** Word index of the header of p's pool. */
+export function poolWord(p: number): number {
+  return (p >>> Geo.POOL_BITS) << Geo.POOL_WORD_SHIFT;
+}
+
+/** Word index of p's allocated-block bitmap word (read from its pool header; checks on). */
+export function bitmapWord(u32: Uint32Array, p: number): number {
+  return (u32[poolWord(p) + Hdr.W_BITMAP] >>> Geo.WORD_SHIFT) + ((p & Geo.POOL_MASK) >>> Arena.BITMAP_WORD_SHIFT);
 }
 
 /** p's bit within its bitmap word. */
@@ -286,19 +311,9 @@ export function bitmapBit(p: number): number {
   return 1 << ((p >>> Geo.ALIGNMENT_SHIFT) & Arena.BIT_INDEX_MASK);
 }
 
-/** Arena base of p. */
-export function arenaBase(p: number): number {
-  return (p & ~Geo.ARENA_MASK) >>> 0;
-}
-
 /** Pool address of p (CPython's POOL_ADDR). */
 export function poolAddr(p: number): number {
   return ((p >>> Geo.POOL_BITS) << Geo.POOL_BITS) >>> 0;
-}
-
-/** Arena map index of p: which MiB of the heap it is in. */
-export function arenaMapIndex(p: number): number {
-  return p >>> Geo.ARENA_BITS;
 }
 
 /* ---------------------------------------------- the layout, as numbers */
@@ -317,13 +332,12 @@ export const POOL_ARENAINDEX: number = Hdr.ARENAINDEX;
 export const POOL_SZIDX: number = Hdr.SZIDX;
 export const POOL_NEXTOFFSET: number = Hdr.NEXTOFFSET;
 export const POOL_MAXNEXTOFFSET: number = Hdr.MAXNEXTOFFSET;
-export const RAW_HEADER_BYTES: number = Arena.RAW_HEADER_BYTES;
-export const FIRST_POOL_OFFSET: number = Arena.FIRST_POOL_OFFSET;
+export const POOL_BITMAP: number = Hdr.BITMAP;
+export const ARENA_ALIGN: number = Arena.ALIGN;
 export const NTOTALPOOLS: number = Arena.NTOTALPOOLS;
 export const ARENA_ALIGNMENT_LOSS: number = Arena.ALIGNMENT_LOSS;
 export const BITMAP_BYTES_PER_POOL: number = Arena.BITMAP_BYTES_PER_POOL;
-export const BITMAP_START: number = Arena.BITMAP_START;
-export const BITMAP_END: number = Arena.BITMAP_END;
+export const BITMAP_BYTES: number = Arena.BITMAP_BYTES;
 export const AO_ADDRESS: number = Ao.ADDRESS;
 export const AO_POOL_ADDRESS: number = Ao.POOL_ADDRESS;
 export const AO_NFREEPOOLS: number = Ao.NFREEPOOLS;
@@ -331,9 +345,11 @@ export const AO_NTOTALPOOLS: number = Ao.NTOTALPOOLS;
 export const AO_FREEPOOLS: number = Ao.FREEPOOLS;
 export const AO_NEXTARENA: number = Ao.NEXTARENA;
 export const AO_PREVARENA: number = Ao.PREVARENA;
+export const AO_BITMAP: number = Ao.BITMAP;
 export const ARENA_OBJECT_SIZE: number = Ao.SIZE;
 export const INITIAL_ARENA_OBJECTS: number = Ao.INITIAL_COUNT;
 export const STATE_MAGIC: number = St.MAGIC_VALUE;
+export const STATE_BYTES: number = St.BYTES;
 export const ST_ARENAS: number = St.ARENAS;
 export const ST_MAXARENAS: number = St.MAXARENAS;
 export const ST_UNUSED_ARENAS: number = St.UNUSED_ARENAS;
@@ -344,4 +360,3 @@ export const ST_NARENAS_HIGHWATER: number = St.NARENAS_HIGHWATER;
 export const ST_USEDPOOLS: number = St.USEDPOOLS;
 export const ST_NFP2LASTA: number = St.NFP2LASTA;
 export const NFP2LASTA_LENGTH: number = St.NFP2LASTA_LENGTH;
-export const ST_ARENA_MAP: number = St.ARENA_MAP;

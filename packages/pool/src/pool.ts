@@ -92,9 +92,8 @@ function takePool(u32: Uint32Array, st: number): Ptr {
   } else {
     pool = u32[ao + Ao.W_POOL_ADDRESS];
     u32[ao + Ao.W_POOL_ADDRESS] = pool + Geo.POOL_SIZE;
-    const pw = pool >>> Geo.WORD_SHIFT;
-    u32[pw + Hdr.W_ARENAINDEX] = id - 1;
-    u32[pw + Hdr.W_SZIDX] = Hdr.DUMMY_SIZE_IDX;
+    // Its arenaindex and bitmap were written with the arena (stampPoolHeaders).
+    u32[(pool >>> Geo.WORD_SHIFT) + Hdr.W_SZIDX] = Hdr.DUMMY_SIZE_IDX;
   }
   arenaLostPool(u32, st, id, ao);
   return pool;

@@ -9,17 +9,24 @@
    with them is the point. */
 import { type Heap, type Ptr } from '@pymem/core';
 import type { PoolRawAllocator } from './api.js';
-import { arenaMapLength, Geo, St, stateBytes, usedpoolsHead } from './layout.js';
+import { Geo, St, usedpoolsHead } from './layout.js';
 
 /**
  * What the cold paths need besides the bytes: the heap, the raw allocator and
- * where the state block is. Everything else is read from the heap.
+ * where the state block is. Everything else is read from the heap, except
+ * two caches of the arena table's place that the routing test of free and
+ * realloc reads on every call; growArenaTable keeps them equal to the state
+ * block's `arenas` and `maxarenas` (checkHeap verifies that).
  */
 export interface PoolContext {
   readonly heap: Heap;
   readonly raw: PoolRawAllocator;
   /** Address of the state block. */
   readonly statePtr: Ptr;
+  /** Cache: word index of the arena table (state `arenas` >>> 2). */
+  arenaTableWord: number;
+  /** Cache: arena objects in the table (state `maxarenas`). */
+  maxArenas: number;
 }
 
 /** Anchor slot of the raw allocator that holds the state block's address. */
@@ -27,16 +34,14 @@ export const STATE_ANCHOR = 0;
 
 /**
  * Allocate and initialise the state block: counters zero, every usedpools
- * list empty (each fake header points at itself), no arena table yet (it is
- * created with the first arena, as in CPython), arena map all zero.
+ * list empty (each fake header points at itself), no arena table yet (the
+ * constructor creates it next).
  */
 export function createState(heap: Heap, raw: PoolRawAllocator, checks: boolean): Ptr {
-  const bytes = stateBytes(heap.maxByteLength);
-  const st = raw.calloc(1, bytes);
+  const st = raw.calloc(1, St.BYTES);
   const u32 = heap.u32;
   u32[(st + St.MAGIC) >>> Geo.WORD_SHIFT] = St.MAGIC_VALUE;
   u32[(st + St.FLAGS) >>> Geo.WORD_SHIFT] = checks ? St.FLAG_CHECKS : 0;
-  u32[(st + St.MAP_LENGTH) >>> Geo.WORD_SHIFT] = arenaMapLength(heap.maxByteLength);
   for (let sz = 0; sz < Geo.NB_SMALL_SIZE_CLASSES; sz++) {
     const head = usedpoolsHead(st, sz);
     const w = (st + St.USEDPOOLS + sz * St.USEDPOOL_ENTRY_BYTES) >>> Geo.WORD_SHIFT;

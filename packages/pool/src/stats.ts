@@ -28,7 +28,7 @@ export function collectStats(ctx: PoolContext): PoolStats {
     narenas++;
     unusedPools += u32[ao + Ao.W_NFREEPOOLS];
     const end = u32[ao + Ao.W_POOL_ADDRESS];
-    for (let pool = base + Arena.FIRST_POOL_OFFSET; pool < end; pool += Geo.POOL_SIZE) {
+    for (let pool = base; pool < end; pool += Geo.POOL_SIZE) {
       const pw = pool >>> Geo.WORD_SHIFT;
       const count = u32[pw + Hdr.W_COUNT];
       if (count === 0) continue; // an empty pool: counted in unusedPools
@@ -72,7 +72,7 @@ function summarize(ctx: PoolContext, classes: SizeClassStats[], narenas: number,
   }
   const total = getState(u32, st, St.NARENAS_TOTAL);
   const raw = ctx.raw.stats();
-  const own = ownRawBlocks(ctx, narenas);
+  const own = ownRawBlocks(ctx);
   const rawAllocatedBlocks = raw.allocatedBlocks - own.blocks;
   const rawAllocatedBytes = raw.allocatedBytes - own.bytes;
   const bytesInUnusedPools = unusedPools * Geo.POOL_SIZE;
@@ -98,30 +98,34 @@ function summarize(ctx: PoolContext, classes: SizeClassStats[], narenas: number,
     bytesLostToArenaAlignment: narenas * Arena.ALIGNMENT_LOSS,
     rawAllocatedBlocks,
     rawAllocatedBytes,
-    arenaMapBytes: getState(u32, st, St.MAP_LENGTH) * Geo.WORD,
   };
 }
 
 /**
  * The raw blocks the pool holds for itself: the state block, the arena table
- * and one block per arena. The rest of the raw allocator's blocks are the
+ * and per arena its block and (with checks) its bitmap block. The rest of the raw allocator's blocks are the
  * callers' requests of 0 or > 512 bytes.
  *
  * Tricky: this assumes the raw allocator serves this pool only (the default,
  * a Tlsf of its own). Counting per call instead would cost a usableSize()
  * on every raw malloc and free.
  */
-function ownRawBlocks(ctx: PoolContext, narenas: number): { blocks: number; bytes: number } {
+function ownRawBlocks(ctx: PoolContext): { blocks: number; bytes: number } {
   const st = ctx.statePtr;
   const table = getState(ctx.heap.u32, st, St.ARENAS);
   let bytes = ctx.raw.usableSize(st) + ctx.raw.usableSize(table);
+  let blocks = 2;
   const tableWord = table >>> Geo.WORD_SHIFT;
   const maxarenas = getState(ctx.heap.u32, st, St.MAXARENAS);
   for (let id = 1; id <= maxarenas; id++) {
-    const base = ctx.heap.u32[aoWordAt(tableWord, id) + Ao.W_ADDRESS];
-    if (base !== 0) bytes += ctx.raw.usableSize(base + Arena.RAW_HEADER_BYTES);
+    const ao = aoWordAt(tableWord, id);
+    const base = ctx.heap.u32[ao + Ao.W_ADDRESS];
+    if (base === 0) continue;
+    const bitmap = ctx.heap.u32[ao + Ao.W_BITMAP];
+    bytes += ctx.raw.usableSize(base) + (bitmap === 0 ? 0 : ctx.raw.usableSize(bitmap));
+    blocks += bitmap === 0 ? 1 : 2;
   }
-  return { blocks: 2 + narenas, bytes };
+  return { blocks, bytes };
 }
 
 /* ------------------------------------------------------------ the text */
@@ -157,9 +161,9 @@ function classRow(c: SizeClassStats): string {
 }
 
 /**
- * The text of `sys._debugmallocstats()`'s allocator part. The arena map is a
- * flat table (no interior nodes), so its section has the form CPython prints
- * when the radix tree has a root only.
+ * The text of `sys._debugmallocstats()`'s allocator part. Arenas are found
+ * with address_in_range, not a radix tree, so there is no "arena map counts"
+ * section: CPython built without the radix tree prints none either.
  */
 export function formatDebugMallocStats(s: PoolStats): string {
   let out = `Small block threshold = ${s.smallBlockThreshold}, in ${s.sizeClasses.length} size classes.\n\n`;
@@ -187,7 +191,5 @@ export function formatDebugMallocStats(s: PoolStats): string {
     s.bytesLostToQuantization +
     s.bytesLostToArenaAlignment;
   out += printone('Total', total);
-  out += '\narena map counts\n';
-  out += printone('# bytes lost to arena map root', s.arenaMapBytes);
   return out;
 }

@@ -9,42 +9,23 @@
    bundler folds them into the code), not sets of choices: comparing a number
    with them is the point. */
 import { DoubleFreeError, InvalidFreeError, formatPtr, type PymemError } from '@pymem/core';
-import {
-  Ao,
-  aoWord,
-  Arena,
-  arenaBase,
-  arenaMapIndex,
-  bitmapBit,
-  bitmapWord,
-  Geo,
-  Hdr,
-  numBlocks,
-  poolAddr,
-  St,
-} from './layout.js';
+import { Ao, aoWord, bitmapBit, bitmapWord, Geo, Hdr, numBlocks, poolAddr } from './layout.js';
 
 /**
- * Why `p` (a pointer inside a live arena) is not an allocated pool block, or
- * null when it is one. With `checks`, liveness comes from the bitmap; without,
- * from a walk of the pool's free list.
+ * Why `p` (a pointer inside a live arena: address_in_range said so) is not an
+ * allocated pool block, or null when it is one. With `checks`, liveness comes
+ * from the bitmap; without, from a walk of the pool's free list.
  */
 export function poolPointerProblem(u32: Uint32Array, st: number, p: number, checks: boolean): PymemError | null {
-  const base = arenaBase(p);
-  if (p - base < Arena.FIRST_POOL_OFFSET) {
-    return new InvalidFreeError(
-      p,
-      `it lies in the metadata slot of the arena at ${formatPtr(base)}, where no block is`,
-    );
-  }
-  const id = u32[((st + St.ARENA_MAP) >>> Geo.WORD_SHIFT) + arenaMapIndex(p)];
   const pool = poolAddr(p);
-  if (pool >= u32[aoWord(u32, st, id) + Ao.W_POOL_ADDRESS]) {
+  const pw = pool >>> Geo.WORD_SHIFT;
+  const ao = aoWord(u32, st, u32[pw + Hdr.W_ARENAINDEX] + 1);
+  const base = u32[ao + Ao.W_ADDRESS];
+  if (pool >= u32[ao + Ao.W_POOL_ADDRESS]) {
     return new InvalidFreeError(p, `the pool at ${formatPtr(pool)} has never been used (arena ${formatPtr(base)})`);
   }
   const off = p - pool;
   if (off < Hdr.OVERHEAD) return new InvalidFreeError(p, `it points into the header of the pool at ${formatPtr(pool)}`);
-  const pw = pool >>> Geo.WORD_SHIFT;
   const szidx = u32[pw + Hdr.W_SZIDX];
   if (szidx >= Geo.NB_SMALL_SIZE_CLASSES) {
     return new InvalidFreeError(p, `the pool at ${formatPtr(pool)} is not set up (size class ${szidx})`);
@@ -67,7 +48,7 @@ export function poolPointerProblem(u32: Uint32Array, st: number, p: number, chec
     return new InvalidFreeError(p, `never allocated: the pool at ${formatPtr(pool)} has not carved that block yet`);
   }
   if (u32[pw + Hdr.W_COUNT] === 0) return new DoubleFreeError(p); // its pool is empty: every block in it is free
-  if (checks ? (u32[bitmapWord(p)] & bitmapBit(p)) === 0 : onFreeList(u32, pool, p, szidx))
+  if (checks ? (u32[bitmapWord(u32, p)] & bitmapBit(p)) === 0 : onFreeList(u32, pool, p, szidx))
     return new DoubleFreeError(p);
   return null;
 }

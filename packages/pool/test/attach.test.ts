@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Heap, HeapCorruptionError, InvalidSizeError, type HeapBackend } from '@pymem/core';
+import { Heap, HeapCorruptionError, POOL_SIZE, type HeapBackend } from '@pymem/core';
 import { PoolAllocator, STATE_ANCHOR } from '../src/index.js';
 import { freshPool } from './helpers.js';
 
@@ -52,16 +52,27 @@ describe('all state lives in the heap: a copy of the bytes is the same allocator
     }
   });
 
-  it('refuses bytes that are not a pool heap, and a heap that could outgrow the arena map', () => {
+  it('refuses bytes that are not a pool heap', () => {
     const a = freshPool('arraybuffer', {}, MAX);
-    a.malloc(16);
+    const p = a.malloc(16);
     const bad = copyHeap(a.heap, 'arraybuffer');
     bad.u32[a.statePtr >>> 2] ^= 1; // the state block's magic
     expect(() => PoolAllocator.attach(bad)).toThrow(HeapCorruptionError);
-    const bigger = copyHeap(a.heap, 'arraybuffer', 2 * MAX);
-    expect(() => PoolAllocator.attach(bigger)).toThrow(InvalidSizeError);
     const corrupt = copyHeap(a.heap, 'arraybuffer');
-    corrupt.u32[(0x104000 >>> 2) + 0] += 1; // first pool's count
+    corrupt.u32[(p - (p % POOL_SIZE)) >>> 2] += 1; // first pool's count
     expect(() => PoolAllocator.attach(corrupt)).toThrow(HeapCorruptionError);
+  });
+
+  it('opens a copy in a heap allowed to grow further than the original', () => {
+    const a = freshPool('arraybuffer', {}, MAX);
+    const p = a.malloc(16);
+    const b = PoolAllocator.attach(copyHeap(a.heap, 'wasm', 2 * MAX));
+    expect(b.usableSize(p)).toBe(16);
+    const big: number[] = [];
+    while (b.heap.byteLength <= MAX) big.push(b.malloc(512));
+    for (const q of big) b.free(q);
+    b.free(p);
+    expect(b.stats().allocatedBlocks).toBe(0);
+    b.checkHeap();
   });
 });

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { HeapCorruptionError, POOL_SIZE } from '@pymem/core';
 import {
+  AO_BITMAP,
   AO_NFREEPOOLS,
   POOL_ARENAINDEX,
+  POOL_BITMAP,
   POOL_COUNT,
   POOL_FREEBLOCK,
   POOL_NEXTPOOL,
   STATE_MAGIC,
   ST_ARENAS,
-  ST_ARENA_MAP,
   ST_NARENAS_CURRENT,
   ST_NFP2LASTA,
   ST_USABLE_ARENAS,
@@ -78,18 +79,18 @@ describe.each(BACKENDS)('checkHeap() finds broken invariants (%s heap)', (backen
     [
       'bitmap bit set on a free block',
       ({ a, freed }) => {
-        a.heap.u32[bitmapWord(freed)] |= bitmapBit(freed);
+        a.heap.u32[bitmapWord(a.heap.u32, freed)] |= bitmapBit(freed);
       },
       /allocated-block bit set iff/,
     ],
     [
       'bitmap bit cleared on a live block',
       ({ a, used }) => {
-        a.heap.u32[bitmapWord(used)] &= ~bitmapBit(used);
+        a.heap.u32[bitmapWord(a.heap.u32, used)] &= ~bitmapBit(used);
       },
       /allocated-block bit set iff/,
     ],
-    ['pool arenaindex', ({ a, used }) => setWord(a, poolOf(used) + POOL_ARENAINDEX, 7), /arenaindex names its arena/],
+    ['pool arenaindex', ({ a, used }) => setWord(a, poolOf(used) + POOL_ARENAINDEX, 7), /has its arenaindex/],
     [
       'usedpools head skips its first pool',
       ({ a }) => {
@@ -117,9 +118,27 @@ describe.each(BACKENDS)('checkHeap() finds broken invariants (%s heap)', (backen
       /nfreepools == empty pools/,
     ],
     [
-      'arena map entry',
-      ({ a, used }) => setWord(a, a.statePtr + ST_ARENA_MAP + 4 * Math.floor(used / (1 << 20)), 0),
-      /arena map/,
+      "a virgin pool's arenaindex",
+      ({ a }) => {
+        const id = word(a, a.statePtr + ST_USABLE_ARENAS);
+        const ao = word(a, a.statePtr + ST_ARENAS) + (id - 1) * 32;
+        const lastPool = word(a, ao) + 63 * POOL_SIZE;
+        setWord(a, lastPool + POOL_ARENAINDEX, id);
+      },
+      /has its arenaindex/,
+    ],
+    [
+      "a pool header's bitmap address",
+      ({ a, used }) => setWord(a, poolOf(used) + POOL_BITMAP, word(a, poolOf(used) + POOL_BITMAP) + 128),
+      /bitmap's address/,
+    ],
+    [
+      "the bitmap block's arena index",
+      ({ a }) => {
+        const ao = word(a, a.statePtr + ST_ARENAS);
+        setWord(a, word(a, ao + AO_BITMAP), 5);
+      },
+      /bitmap block's first word/,
     ],
     ['arena counter', ({ a }) => setWord(a, a.statePtr + ST_NARENAS_CURRENT, 9), /narenas_currently_allocated/],
   ];

@@ -9,7 +9,16 @@ import {
   PymemError,
   formatPtr,
 } from '@pymem/core';
-import { POOL_OVERHEAD, numBlocks, type PoolAllocator } from '../src/index.js';
+import {
+  AO_ADDRESS,
+  AO_BITMAP,
+  ARENA_OBJECT_SIZE,
+  POOL_ARENAINDEX,
+  POOL_OVERHEAD,
+  ST_ARENAS,
+  numBlocks,
+  type PoolAllocator,
+} from '../src/index.js';
 import { BACKENDS, expectHeapUnchanged, fillPattern, freshPool, patternMismatch, snapshot } from './helpers.js';
 
 type ErrorClass = typeof InvalidFreeError | typeof DoubleFreeError | typeof InvalidSizeError | typeof OutOfMemoryError;
@@ -78,13 +87,20 @@ function expectRejected(w: World, bad: (a: PoolAllocator) => unknown, error: Err
 }
 
 const poolOf = (p: number): number => p - (p % POOL_SIZE);
-const arenaOf = (p: number): number => p - (p % ARENA_SIZE);
+
+/** The arena object of the arena holding pool block p: [address, bitmap block]. */
+function arenaOf(a: PoolAllocator, p: number): [number, number] {
+  const u32 = a.heap.u32;
+  const ai = u32[(poolOf(p) + POOL_ARENAINDEX) >>> 2];
+  const ao = u32[(a.statePtr + ST_ARENAS) >>> 2] + ai * ARENA_OBJECT_SIZE;
+  return [u32[(ao + AO_ADDRESS) >>> 2], u32[(ao + AO_BITMAP) >>> 2]];
+}
 
 /** Pointers inside arenas that are not allocated blocks, with the error each must get. */
 function badPoolPointers(w: World): [string, number, ErrorClass][] {
   const pool16 = poolOf(w.x16[0]);
   const pool48 = poolOf(w.x48);
-  const base = arenaOf(w.x16[0]);
+  const [base] = arenaOf(w.a, w.x16[0]);
   return [
     ['a block freed already (pool still used)', w.freed16, DoubleFreeError],
     ['a block of a pool that went empty', w.e1, DoubleFreeError],
@@ -94,18 +110,22 @@ function badPoolPointers(w: World): [string, number, ErrorClass][] {
     ['the pool header', pool16 + 16, InvalidFreeError],
     ['the pool tail after the last block', pool48 + POOL_SIZE - 16, InvalidFreeError],
     ['a pool never carved', base + 40 * POOL_SIZE + POOL_OVERHEAD, InvalidFreeError],
-    ["the arena's own raw pointer", base + 16, InvalidFreeError],
-    ["the arena's bitmap slot", base + 0x2000, InvalidFreeError],
+    ["the arena's address (its raw block, pool 0's header)", base, InvalidFreeError],
+    ['the last granule of the arena', base + ARENA_SIZE - 16, InvalidFreeError],
   ];
 }
 
 /** Pointers outside every arena that no allocator could own. */
 function badRawPointers(w: World): [string, number, ErrorClass][] {
-  return [
+  const bad: [string, number, ErrorClass][] = [
     ['past the heap end', w.a.heap.byteLength + 16, InvalidFreeError],
     ['past 4 GiB - 16', 2 ** 32 - 16, InvalidFreeError],
     ["the pool's state block", w.a.statePtr, InvalidFreeError],
+    ["the pool's arena table", w.a.heap.u32[(w.a.statePtr + ST_ARENAS) >>> 2], InvalidFreeError],
   ];
+  const [, bitmap] = arenaOf(w.a, w.x16[0]);
+  if (bitmap !== 0) bad.push(["an arena's bitmap block", bitmap, InvalidFreeError]);
+  return bad;
 }
 
 const notPointers: [string, unknown][] = [
@@ -218,20 +238,20 @@ describe.each(BACKENDS)('bad input on a %s heap, checks off', (backend) => {
 
 describe.each(BACKENDS)('heap exhaustion on a %s heap', (backend) => {
   it('throws OutOfMemoryError and changes nothing, for a new arena, a raw block, calloc and realloc', () => {
-    // 3 MiB: tlsf's control, the first arena at 1 MiB and room for raw blocks, not a second arena.
-    const a = freshPool(backend, {}, 3 * ARENA_SIZE);
+    // 2 MiB: tlsf's control, the first arena at 16 KiB and room for raw blocks, not a second arena.
+    const a = freshPool(backend, {}, 2 * ARENA_SIZE);
     const live: number[] = [];
-    for (let i = 0; i < 62 * numBlocks(31); i++) live.push(a.malloc(512));
-    const last = a.malloc(16); // the arena's 63rd and last pool
+    for (let i = 0; i < 63 * numBlocks(31); i++) live.push(a.malloc(512));
+    const last = a.malloc(16); // the arena's 64th and last pool
     fillPattern(a.heap, last, 16, 1);
     const w = { a, live: new Map([[last, 16]]), x16: [], freed16: 0, x48: 0, full: [], e1: 0, raw: 0, rawFreed: 0 };
     for (let i = 0; i < numBlocks(0) - 1; i++) a.malloc(16); // fill the last pool too
     expectRejected(w, (x) => x.malloc(512), OutOfMemoryError);
     expectRejected(w, (x) => x.malloc(48), OutOfMemoryError);
     expectRejected(w, (x) => x.calloc(1, 100), OutOfMemoryError);
-    expectRejected(w, (x) => x.malloc(3 * ARENA_SIZE - 4096), OutOfMemoryError);
-    expectRejected(w, (x) => x.calloc(1024, 3 * 1024), OutOfMemoryError);
-    expectRejected(w, (x) => x.realloc(last, 3 * ARENA_SIZE - 4096), OutOfMemoryError);
+    expectRejected(w, (x) => x.malloc(2 * ARENA_SIZE - 4096), OutOfMemoryError);
+    expectRejected(w, (x) => x.calloc(1024, 2 * 1024 - 4), OutOfMemoryError);
+    expectRejected(w, (x) => x.realloc(last, 2 * ARENA_SIZE - 4096), OutOfMemoryError);
     expectRejected(w, (x) => x.realloc(last, 100), OutOfMemoryError);
     // Freeing makes room again.
     a.free(live[0]);

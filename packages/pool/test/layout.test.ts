@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import * as core from '@pymem/core';
-import { BLOCK_OVERHEAD } from '@pymem/tlsf';
 import { Arena, Geo, Hdr, St } from '../src/layout.js';
 import { numBlocks } from '../src/index.js';
 
@@ -33,17 +32,20 @@ describe('the layout constants the hot paths fold in', () => {
       core.ARENA_MASK,
       core.MAX_POOLS_IN_ARENA,
     ]);
-    expect(Arena.RAW_HEADER_BYTES).toBe(BLOCK_OVERHEAD);
   });
 
-  it("give CPython's 64-bit figures", () => {
+  it("give CPython's 64-bit figures for a pool-aligned arena", () => {
     expect(Hdr.OVERHEAD).toBe(48);
     expect(numBlocks(0)).toBe(1021);
     expect(numBlocks(31)).toBe(31);
-    expect(Arena.NTOTALPOOLS).toBe(63);
-    // The bitmaps of pools 1..63 fit in the metadata slot, after the raw header.
-    expect(Arena.BITMAP_START).toBeGreaterThanOrEqual(Arena.RAW_HEADER_BYTES);
-    expect(Arena.BITMAP_END).toBeLessThanOrEqual(Arena.FIRST_POOL_OFFSET);
+    // A pool-aligned arena: every slot is a pool, nothing lost to alignment.
+    expect(Arena.NTOTALPOOLS).toBe(64);
+    expect(Arena.ALIGNMENT_LOSS).toBe(0);
+    // One bitmap bit per granule: 128 bytes per pool, 8 KiB per arena, plus the arena index.
+    expect(Arena.BITMAP_BYTES_PER_POOL * 8 * 16).toBe(core.POOL_SIZE);
+    expect(Arena.BITMAP_BLOCK_BYTES).toBe(8192 + 16);
+    // The pool header's bitmap word is inside CPython's 48 bytes.
+    expect(Hdr.BITMAP + 4).toBeLessThanOrEqual(Hdr.OVERHEAD);
     // The fake usedpools header of class 0 stays inside the state block.
     expect(St.USEDPOOLS - Hdr.NEXTPOOL).toBeGreaterThanOrEqual(0);
   });

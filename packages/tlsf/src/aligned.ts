@@ -32,11 +32,9 @@
 import { takeBlock } from './block.js';
 import { firstFrom, insertBlock, removeBlock } from './freelist.js';
 import {
-  BLOCK_OVERHEAD,
-  FREE,
-  LIST_COUNT,
-  MIN_BLOCK_TOTAL,
-  PREV_FREE,
+  Blk,
+  Sc,
+  Tag,
   getNextFree,
   getSize,
   listOf,
@@ -50,11 +48,11 @@ import {
  * either no gap or a gap that can be a block.
  */
 export function alignedHeader(block: number, align: number, headroom: number): number {
-  const data = block + BLOCK_OVERHEAD;
+  const data = block + Blk.OVERHEAD;
   let p = Math.ceil((data - headroom) / align) * align + headroom;
   const gap = p - data;
-  if (gap !== 0 && gap < MIN_BLOCK_TOTAL) p += align;
-  return p - BLOCK_OVERHEAD;
+  if (gap !== 0 && gap < Blk.MIN_TOTAL) p += align;
+  return p - Blk.OVERHEAD;
 }
 
 /** Whether an aligned placement of `need` bytes fits in free block `block`. */
@@ -70,7 +68,7 @@ function fitsAligned(u32: Uint32Array, block: number, need: number, align: numbe
  */
 export function findAlignedFit(u32: Uint32Array, need: number, align: number, headroom: number): number {
   let list = listOf(need);
-  while (list < LIST_COUNT) {
+  while (list < Sc.LIST_COUNT) {
     let block = firstFrom(u32, list);
     if (block === 0) return 0;
     list = listOf(getSize(u32, block));
@@ -93,15 +91,15 @@ export function carveAligned(u32: Uint32Array, block: number, need: number, alig
   const at = alignedHeader(block, align, headroom);
   if (at === block) {
     takeBlock(u32, block, size, need);
-    return block + BLOCK_OVERHEAD;
+    return block + Blk.OVERHEAD;
   }
-  const gapSize = at - block - BLOCK_OVERHEAD;
+  const gapSize = at - block - Blk.OVERHEAD;
   const atSize = size - (at - block);
-  setHeader(u32, block, gapSize, FREE);
+  setHeader(u32, block, gapSize, Tag.FREE);
   setPrevPhys(u32, at, block);
-  setHeader(u32, at, atSize, PREV_FREE);
-  setPrevPhys(u32, at + BLOCK_OVERHEAD + atSize, at);
+  setHeader(u32, at, atSize, Tag.PREV_FREE);
+  setPrevPhys(u32, at + Blk.OVERHEAD + atSize, at);
   insertBlock(u32, block, gapSize);
   takeBlock(u32, at, atSize, need);
-  return at + BLOCK_OVERHEAD;
+  return at + Blk.OVERHEAD;
 }

@@ -4,10 +4,14 @@
  * All state is in the heap's bytes (layout.ts draws it); this class only
  * holds the heap, the options and figures derived from the heap's limits.
  *
- * malloc:  searchBlock (two bit scans) -> takeBlock (split the tail off);
- *          slow path allocateSlow: the request's own list, then growHeap.
+ * malloc:  listAtLeast + firstListFrom (two bit scans) -> takeHead (pop,
+ *          split the tail off); slow path mallocSlow: the request's own
+ *          list, then growHeap.
  * free:    findBlock (validate in O(1)) -> freeBlock (merge right, merge
  *          left, list) -> trimHeap when the top got big or the heap empty.
+ *
+ * The hot methods read `this.heap.u32` once into a local and re-read it
+ * only after something that may grow the heap (the slow paths).
  * realloc: shrink in place (split the tail off), grow in place into a free
  *          right neighbour or the heap top, else malloc + copy + free.
  *
@@ -18,42 +22,30 @@ import type { Heap, HeapOptions, Ptr, RawAllocator } from '@pymem/core';
 import { Heap as HeapClass, HeapCorruptionError, InvalidSizeError, OutOfMemoryError, checkSize } from '@pymem/core';
 import { DEFAULT_TRIM_THRESHOLD, type TlsfOptions, type TlsfStats } from './api.js';
 import { alignedHeader, carveAligned, findAlignedFit } from './aligned.js';
-import { freeBlock, mergeRight, takeBlock } from './block.js';
+import { freeBlock, mergeRight, takeBlock, takeHead } from './block.js';
 import { checkHeap } from './check.js';
-import { insertBlock, largestFree, removeBlock, searchBlock, searchOwnList } from './freelist.js';
+import { firstListFrom, insertBlock, largestFree, removeBlock, searchOwnList } from './freelist.js';
 import {
-  ADDRESS_BITS,
-  AL_SIZE,
-  ANCHORS_OFFSET,
-  ANCHOR_COUNT,
-  BLOCK_OVERHEAD,
-  FIRST_BLOCK,
-  FREE,
-  FREE_BLOCKS_OFFSET,
-  LAYOUT_VERSION,
-  MAGIC_OFFSET,
-  MIN_BLOCK_TOTAL,
-  PREV_FREE,
-  SIZE_MASK,
-  TLSF_MAGIC,
-  USED_BLOCKS_OFFSET,
-  USED_BYTES_OFFSET,
-  VERSION_OFFSET,
-  WORD_SIZE,
+  Blk,
+  Ctl,
+  Sc,
+  Tag,
   adjustSize,
   getControl,
   getInfo,
   getSize,
+  listAtLeast,
   setControl,
   setHeader,
   setInfo,
   setPrevPhys,
 } from './layout.js';
 import { findBlock, throwBadPointer } from './pointer.js';
-import { getTail, growHeap, placeSentinel, topFreeBlock, topStart, trimHeap } from './top.js';
+import { growHeap, placeSentinel, topFreeBlock, topStart, trimHeap } from './top.js';
+import { zeroBytes } from './zero.js';
 
 /** Largest alignment mallocAligned accepts: 2 GiB (half the u32 address space). */
-export const MAX_ALIGN = 2 ** (ADDRESS_BITS - 1);
+export const MAX_ALIGN = 2 ** (Sc.ADDRESS_BITS - 1);
 
 /** Set by Tlsf.attach around its `new Tlsf` so the constructor adopts the heap instead of formatting it. */
 let adopting = false;
@@ -65,6 +57,8 @@ export class Tlsf implements RawAllocator {
   readonly trimThreshold: number;
   /** Largest request that could ever fit in this heap; anything above is OutOfMemoryError. */
   private readonly maxRequest: number;
+  /** heap.canShrink, read once: whether a free may trim the heap. */
+  private readonly canTrim: boolean;
 
   /**
    * Take over `heap`: the control structure goes at offset 0 and the rest
@@ -74,8 +68,9 @@ export class Tlsf implements RawAllocator {
   constructor(heap: Heap, options: TlsfOptions = {}) {
     this.heap = heap;
     this.trimThreshold = checkTrimThreshold(options.trimThreshold ?? DEFAULT_TRIM_THRESHOLD);
-    const room = Math.max(0, heap.maxByteLength - FIRST_BLOCK - 2 * BLOCK_OVERHEAD);
-    this.maxRequest = room - (room % AL_SIZE);
+    this.canTrim = heap.canShrink;
+    const room = Math.max(0, heap.maxByteLength - Ctl.FIRST_BLOCK - 2 * Blk.OVERHEAD);
+    this.maxRequest = room - (room % Sc.AL_SIZE);
     if (!adopting) formatHeap(heap);
   }
 
@@ -100,14 +95,12 @@ export class Tlsf implements RawAllocator {
   /** `size` bytes, 16-byte aligned. Throws InvalidSizeError on a bad size, OutOfMemoryError when the heap cannot grow. */
   malloc(size: number): Ptr {
     if (typeof size !== 'number' || size >>> 0 !== size || size > this.maxRequest) this.rejectSize(size);
-    const need = adjustSize(size);
-    let u32 = this.heap.u32;
-    let block = searchBlock(u32, need);
-    if (block === 0) {
-      block = this.allocateSlow(need, size);
-      u32 = this.heap.u32;
-    }
-    return this.useBlock(u32, block, need);
+    const need = size <= Blk.MIN_SIZE ? Blk.MIN_SIZE : ((size + Sc.AL_MASK) & Tag.SIZE_MASK) >>> 0;
+    const u32 = this.heap.u32;
+    const want = listAtLeast(need);
+    const list = want < Sc.LIST_COUNT ? firstListFrom(u32, want) : -1;
+    if (list < 0) return this.mallocSlow(need, size);
+    return takeHead(u32, list, need);
   }
 
   /**
@@ -118,42 +111,38 @@ export class Tlsf implements RawAllocator {
     if (ptr === 0) return;
     const heap = this.heap;
     const u32 = heap.u32;
-    const block = findBlock(u32, ptr, getTail(u32), heap.byteLength);
+    const block = findBlock(u32, ptr, u32[Ctl.W_TAIL], heap.byteLength);
     if (block < 0) throwBadPointer(ptr, block, heap.byteLength);
-    this.release(u32, block);
+    const merged = freeBlock(u32, block);
+    if (this.canTrim) this.trimAfterFree(u32, merged);
   }
 
-  /** A free block (listed) of at least `need` bytes when searchBlock found none. */
-  private allocateSlow(need: number, size: number): number {
+  /** No list guarantees a fit: try the request's own list, then grow the heap. */
+  private mallocSlow(need: number, size: number): Ptr {
     const heap = this.heap;
-    const block = searchOwnList(heap.u32, need);
-    if (block !== 0) return block;
-    const top = growHeap(heap, topStart(heap.u32) + BLOCK_OVERHEAD + need + BLOCK_OVERHEAD);
-    if (top === 0) throw new OutOfMemoryError(size, heap.byteLength, heap.maxByteLength);
-    return top;
-  }
-
-  /** Unlist free block `block`, take `need` bytes of it, count it. Returns the pointer. */
-  private useBlock(u32: Uint32Array, block: number, need: number): Ptr {
-    const size = getSize(u32, block);
-    removeBlock(u32, block, size);
-    this.countUsed(u32, 1, takeBlock(u32, block, size, need));
-    return block + BLOCK_OVERHEAD;
+    let block = searchOwnList(heap.u32, need);
+    if (block === 0) {
+      block = growHeap(heap, topStart(heap.u32) + Blk.OVERHEAD + need + Blk.OVERHEAD);
+      if (block === 0) throw new OutOfMemoryError(size, heap.byteLength, heap.maxByteLength);
+    }
+    const u32 = heap.u32;
+    const blockSize = getSize(u32, block);
+    removeBlock(u32, block, blockSize);
+    takeBlock(u32, block, blockSize, need);
+    return block + Blk.OVERHEAD;
   }
 
   /** Free used block `block` (already validated) and trim the heap if that freed its top. */
   private release(u32: Uint32Array, block: number): void {
-    this.countUsed(u32, -1, -getSize(u32, block));
     const merged = freeBlock(u32, block);
-    if (!this.heap.canShrink || topFreeBlock(u32) !== merged) return;
-    if (getSize(u32, merged) >= this.trimThreshold || getControl(u32, USED_BLOCKS_OFFSET) === 0) {
-      trimHeap(this.heap, merged);
-    }
+    if (this.canTrim) this.trimAfterFree(u32, merged);
   }
 
-  private countUsed(u32: Uint32Array, blocks: number, bytes: number): void {
-    setControl(u32, USED_BLOCKS_OFFSET, getControl(u32, USED_BLOCKS_OFFSET) + blocks);
-    setControl(u32, USED_BYTES_OFFSET, getControl(u32, USED_BYTES_OFFSET) + bytes);
+  /** `merged` was just freed: shrink the heap if it is the top and big enough, or the heap is empty. */
+  private trimAfterFree(u32: Uint32Array, merged: number): void {
+    const size = getSize(u32, merged);
+    if (merged + Blk.OVERHEAD + size !== u32[Ctl.W_TAIL]) return;
+    if (size >= this.trimThreshold || u32[Ctl.W_USED_BLOCKS] === 0) trimHeap(this.heap, merged);
   }
 
   /** Cold path: throw InvalidSizeError for a bad size, OutOfMemoryError for one that can never fit. */
@@ -164,15 +153,16 @@ export class Tlsf implements RawAllocator {
 
   // ──────────────────────────── calloc / realloc ───────────────────────────
 
-  /** `count * size` bytes, all zero. Throws InvalidSizeError when either is bad or the product passes the heap maximum. */
+  /** `count * size` bytes, all zero (the whole usable size). Throws InvalidSizeError when either is bad or the product passes the heap maximum. */
   calloc(count: number, size: number): Ptr {
     const max = this.heap.maxByteLength;
-    checkSize(count, max);
-    checkSize(size, max);
     const total = count * size;
-    if (total > max) throw new InvalidSizeError(total, `count * size (${count} * ${size}) is larger than the heap's maximum of ${max} bytes`);
+    if (typeof count !== 'number' || typeof size !== 'number' || count >>> 0 !== count || size >>> 0 !== size || count > max || size > max || total > max) {
+      rejectCalloc(count, size, max);
+    }
     const ptr = this.malloc(total);
-    this.heap.u8.fill(0, ptr, ptr + getSize(this.heap.u32, ptr - BLOCK_OVERHEAD));
+    const heap = this.heap;
+    zeroBytes(heap, ptr, getSize(heap.u32, ptr - Blk.OVERHEAD));
     return ptr;
   }
 
@@ -187,7 +177,7 @@ export class Tlsf implements RawAllocator {
     if (ptr === 0) return this.malloc(size);
     const heap = this.heap;
     const u32 = heap.u32;
-    const block = findBlock(u32, ptr, getTail(u32), heap.byteLength);
+    const block = findBlock(u32, ptr, u32[Ctl.W_TAIL], heap.byteLength);
     if (block < 0) throwBadPointer(ptr, block, heap.byteLength);
     if (typeof size !== 'number' || size >>> 0 !== size || size > this.maxRequest) this.rejectSize(size);
     const need = adjustSize(size);
@@ -203,16 +193,18 @@ export class Tlsf implements RawAllocator {
   /** Split the tail of used block `block` off and free it, when it can be a block. */
   private shrinkInPlace(u32: Uint32Array, block: number, cur: number, need: number): void {
     const rest = cur - need;
-    if (rest < MIN_BLOCK_TOTAL) return;
-    setHeader(u32, block, need, getInfo(u32, block) & PREV_FREE);
-    // The tail becomes a used block for a moment, then goes through the
-    // ordinary free path (merge with a free right neighbour, trim).
-    const spare = block + BLOCK_OVERHEAD + need;
-    const spareSize = rest - BLOCK_OVERHEAD;
+    if (rest < Blk.MIN_TOTAL) return;
+    setHeader(u32, block, need, getInfo(u32, block) & Tag.PREV_FREE);
+    // The tail becomes a used block for a moment (counted: one more block,
+    // BLOCK_OVERHEAD bytes fewer), then goes through the ordinary free path
+    // (merge with a free right neighbour, trim).
+    const spare = block + Blk.OVERHEAD + need;
+    const spareSize = rest - Blk.OVERHEAD;
     setPrevPhys(u32, spare, block);
     setHeader(u32, spare, spareSize, 0);
-    setPrevPhys(u32, spare + BLOCK_OVERHEAD + spareSize, spare);
-    this.countUsed(u32, 1, -BLOCK_OVERHEAD);
+    setPrevPhys(u32, spare + Blk.OVERHEAD + spareSize, spare);
+    u32[Ctl.W_USED_BLOCKS]++;
+    u32[Ctl.W_USED_BYTES] -= Blk.OVERHEAD;
     this.release(u32, spare);
   }
 
@@ -222,21 +214,21 @@ export class Tlsf implements RawAllocator {
    * neighbour) is at the top. Returns false, changing nothing, when it cannot.
    */
   private growInPlace(u32: Uint32Array, block: number, cur: number, need: number): boolean {
-    const next = block + BLOCK_OVERHEAD + cur;
+    const next = block + Blk.OVERHEAD + cur;
     const nextInfo = getInfo(u32, next);
-    const room = (nextInfo & FREE) !== 0 ? cur + BLOCK_OVERHEAD + ((nextInfo & SIZE_MASK) >>> 0) : cur;
+    const room = (nextInfo & Tag.FREE) !== 0 ? cur + Blk.OVERHEAD + ((nextInfo & Tag.SIZE_MASK) >>> 0) : cur;
     if (room < need) {
       // Only the top can grow; `next` is then the free top block or the sentinel.
       if (topStart(u32) !== next) return false;
-      if (growHeap(this.heap, block + BLOCK_OVERHEAD + need + BLOCK_OVERHEAD) === 0) return false;
+      if (growHeap(this.heap, block + Blk.OVERHEAD + need + Blk.OVERHEAD) === 0) return false;
       u32 = this.heap.u32;
     }
     const size = mergeRight(u32, block, cur);
-    setHeader(u32, block, size, getInfo(u32, block) & PREV_FREE);
-    const after = block + BLOCK_OVERHEAD + size;
+    setHeader(u32, block, size, getInfo(u32, block) & Tag.PREV_FREE);
+    const after = block + Blk.OVERHEAD + size;
     setPrevPhys(u32, after, block);
-    setInfo(u32, after, getInfo(u32, after) & ~PREV_FREE);
-    this.countUsed(u32, 0, size - cur);
+    setInfo(u32, after, getInfo(u32, after) & ~Tag.PREV_FREE);
+    u32[Ctl.W_USED_BYTES] += size - cur;
     this.shrinkInPlace(u32, block, size, need);
     return true;
   }
@@ -246,7 +238,7 @@ export class Tlsf implements RawAllocator {
     const fresh = this.malloc(size);
     const heap = this.heap;
     heap.u8.copyWithin(fresh, ptr, ptr + cur);
-    this.release(heap.u32, ptr - BLOCK_OVERHEAD);
+    this.release(heap.u32, ptr - Blk.OVERHEAD);
     return fresh;
   }
 
@@ -261,20 +253,17 @@ export class Tlsf implements RawAllocator {
    */
   mallocAligned(size: number, align: number, headroom = 0): Ptr {
     checkAlign(align, headroom);
-    if (align === AL_SIZE) return this.malloc(size);
+    if (align === Sc.AL_SIZE) return this.malloc(size);
     if (typeof size !== 'number' || size >>> 0 !== size || size > this.maxRequest) this.rejectSize(size);
     const need = adjustSize(size);
     const heap = this.heap;
     let block = findAlignedFit(heap.u32, need, align, headroom);
     if (block === 0) {
       const at = alignedHeader(topStart(heap.u32), align, headroom);
-      block = growHeap(heap, at + BLOCK_OVERHEAD + need + BLOCK_OVERHEAD);
+      block = growHeap(heap, at + Blk.OVERHEAD + need + Blk.OVERHEAD);
       if (block === 0) throw new OutOfMemoryError(size, heap.byteLength, heap.maxByteLength, `aligned to ${align}`);
     }
-    const u32 = heap.u32;
-    const ptr = carveAligned(u32, block, need, align, headroom);
-    this.countUsed(u32, 1, getSize(u32, ptr - BLOCK_OVERHEAD));
-    return ptr;
+    return carveAligned(heap.u32, block, need, align, headroom);
   }
 
   // ─────────────────────────────── queries ─────────────────────────────────
@@ -283,7 +272,7 @@ export class Tlsf implements RawAllocator {
   usableSize(ptr: Ptr): number {
     const heap = this.heap;
     const u32 = heap.u32;
-    const block = findBlock(u32, ptr, getTail(u32), heap.byteLength);
+    const block = findBlock(u32, ptr, u32[Ctl.W_TAIL], heap.byteLength);
     if (block < 0) throwBadPointer(ptr, block, heap.byteLength);
     return getSize(u32, block);
   }
@@ -292,19 +281,19 @@ export class Tlsf implements RawAllocator {
   owns(ptr: Ptr): boolean {
     const heap = this.heap;
     const u32 = heap.u32;
-    return findBlock(u32, ptr, getTail(u32), heap.byteLength) >= 0;
+    return findBlock(u32, ptr, u32[Ctl.W_TAIL], heap.byteLength) >= 0;
   }
 
   /** Figures from the control structure; see {@link TlsfStats}. */
   stats(): TlsfStats {
     const heap = this.heap;
     const u32 = heap.u32;
-    const usedBlocks = getControl(u32, USED_BLOCKS_OFFSET);
-    const usedBytes = getControl(u32, USED_BYTES_OFFSET);
-    const freeBlocks = getControl(u32, FREE_BLOCKS_OFFSET);
-    const tail = getTail(u32);
-    const overheadBytes = BLOCK_OVERHEAD * (usedBlocks + freeBlocks + 1);
-    const freeBytes = tail + BLOCK_OVERHEAD - FIRST_BLOCK - overheadBytes - usedBytes;
+    const usedBlocks = getControl(u32, Ctl.USED_BLOCKS);
+    const usedBytes = getControl(u32, Ctl.USED_BYTES);
+    const freeBlocks = getControl(u32, Ctl.FREE_BLOCKS);
+    const tail = u32[Ctl.W_TAIL];
+    const overheadBytes = Blk.OVERHEAD * (usedBlocks + freeBlocks + 1);
+    const freeBytes = tail + Blk.OVERHEAD - Ctl.FIRST_BLOCK - overheadBytes - usedBytes;
     const largest = largestFree(u32);
     const top = topFreeBlock(u32);
     return {
@@ -316,7 +305,7 @@ export class Tlsf implements RawAllocator {
       freeBlocks,
       largestFreeBlock: largest,
       topFreeBytes: top === 0 ? 0 : getSize(u32, top),
-      controlBytes: FIRST_BLOCK,
+      controlBytes: Ctl.FIRST_BLOCK,
       overheadBytes,
       fragmentation: freeBytes === 0 ? 0 : 1 - largest / freeBytes,
       trimThreshold: this.trimThreshold,
@@ -333,7 +322,7 @@ export class Tlsf implements RawAllocator {
   /** Anchor slot `i` (0..ANCHOR_COUNT-1); 0 until set. Throws InvalidSizeError on a bad index. */
   getAnchor(i: number): number {
     checkAnchorIndex(i);
-    return getControl(this.heap.u32, ANCHORS_OFFSET + i * WORD_SIZE);
+    return getControl(this.heap.u32, Ctl.ANCHORS + i * Sc.WORD_SIZE);
   }
 
   /** Store a u32 in anchor slot `i`. Throws InvalidSizeError on a bad index or value. */
@@ -342,7 +331,7 @@ export class Tlsf implements RawAllocator {
     if (typeof value !== 'number' || value >>> 0 !== value) {
       throw new InvalidSizeError(value, 'an anchor holds a u32 (an integer in 0..2^32-1)');
     }
-    setControl(this.heap.u32, ANCHORS_OFFSET + i * WORD_SIZE, value);
+    setControl(this.heap.u32, Ctl.ANCHORS + i * Sc.WORD_SIZE, value);
   }
 }
 
@@ -357,18 +346,25 @@ export function createTlsf(heapOptions?: HeapOptions, options?: TlsfOptions): Tl
 function formatHeap(heap: Heap): void {
   const u32 = heap.u32;
   const end = heap.byteLength;
-  if (end < FIRST_BLOCK + MIN_BLOCK_TOTAL + BLOCK_OVERHEAD) {
+  if (end < Ctl.FIRST_BLOCK + Blk.MIN_TOTAL + Blk.OVERHEAD) {
     throw new HeapCorruptionError('heap too small for the TLSF control structure', end);
   }
-  u32.fill(0, 0, FIRST_BLOCK >>> 2);
-  setControl(u32, MAGIC_OFFSET, TLSF_MAGIC);
-  setControl(u32, VERSION_OFFSET, LAYOUT_VERSION);
-  const tail = end - BLOCK_OVERHEAD;
-  const size = tail - FIRST_BLOCK - BLOCK_OVERHEAD;
-  setPrevPhys(u32, FIRST_BLOCK, 0);
-  setHeader(u32, FIRST_BLOCK, size, FREE);
-  placeSentinel(u32, tail, FIRST_BLOCK, PREV_FREE);
-  insertBlock(u32, FIRST_BLOCK, size);
+  u32.fill(0, 0, Ctl.FIRST_BLOCK >>> 2);
+  setControl(u32, Ctl.MAGIC, Ctl.MAGIC_VALUE);
+  setControl(u32, Ctl.VERSION, Ctl.LAYOUT_VERSION);
+  const tail = end - Blk.OVERHEAD;
+  const size = tail - Ctl.FIRST_BLOCK - Blk.OVERHEAD;
+  setPrevPhys(u32, Ctl.FIRST_BLOCK, 0);
+  setHeader(u32, Ctl.FIRST_BLOCK, size, Tag.FREE);
+  placeSentinel(u32, tail, Ctl.FIRST_BLOCK, Tag.PREV_FREE);
+  insertBlock(u32, Ctl.FIRST_BLOCK, size);
+}
+
+/** Cold path of calloc: throw InvalidSizeError for whichever argument (or their product) is bad. */
+function rejectCalloc(count: number, size: number, max: number): never {
+  checkSize(count, max);
+  checkSize(size, max);
+  throw new InvalidSizeError(count * size, `count * size (${count} * ${size}) is larger than the heap's maximum of ${max} bytes`);
 }
 
 function checkTrimThreshold(t: number): number {
@@ -380,16 +376,16 @@ function checkTrimThreshold(t: number): number {
 }
 
 function checkAlign(align: number, headroom: number): void {
-  if (typeof align !== 'number' || !Number.isInteger(align) || align < AL_SIZE || align > MAX_ALIGN || (align & (align - 1)) !== 0) {
-    throw new InvalidSizeError(align, `align must be a power of two from ${AL_SIZE} to 2^31`);
+  if (typeof align !== 'number' || !Number.isInteger(align) || align < Sc.AL_SIZE || align > MAX_ALIGN || (align & (align - 1)) !== 0) {
+    throw new InvalidSizeError(align, `align must be a power of two from ${Sc.AL_SIZE} to 2^31`);
   }
-  if (typeof headroom !== 'number' || !Number.isInteger(headroom) || headroom < 0 || headroom % AL_SIZE !== 0 || headroom >= align) {
-    throw new InvalidSizeError(headroom, `headroom must be a multiple of ${AL_SIZE} below align (${align})`);
+  if (typeof headroom !== 'number' || !Number.isInteger(headroom) || headroom < 0 || headroom % Sc.AL_SIZE !== 0 || headroom >= align) {
+    throw new InvalidSizeError(headroom, `headroom must be a multiple of ${Sc.AL_SIZE} below align (${align})`);
   }
 }
 
 function checkAnchorIndex(i: number): void {
-  if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= ANCHOR_COUNT) {
-    throw new InvalidSizeError(i, `anchor index must be an integer in 0..${ANCHOR_COUNT - 1}`);
+  if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i >= Ctl.ANCHOR_COUNT) {
+    throw new InvalidSizeError(i, `anchor index must be an integer in 0..${Ctl.ANCHOR_COUNT - 1}`);
   }
 }

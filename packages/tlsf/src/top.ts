@@ -31,11 +31,9 @@ import type { Heap } from '@pymem/core';
 import { HEAP_PAGE_SIZE } from '@pymem/core';
 import { insertBlock, removeBlock } from './freelist.js';
 import {
-  BLOCK_OVERHEAD,
-  FREE,
-  MIN_BLOCK_TOTAL,
-  PREV_FREE,
-  TAIL_OFFSET,
+  Blk,
+  Ctl,
+  Tag,
   eraseCheck,
   getControl,
   getInfo,
@@ -48,26 +46,26 @@ import {
 
 /** Header address of the sentinel. */
 export function getTail(u32: Uint32Array): number {
-  return getControl(u32, TAIL_OFFSET);
+  return getControl(u32, Ctl.TAIL);
 }
 
 /** The block growth extends: the free block before the sentinel, or the sentinel itself. */
 export function topStart(u32: Uint32Array): number {
   const tail = getTail(u32);
-  return (getInfo(u32, tail) & PREV_FREE) !== 0 ? getPrevPhys(u32, tail) : tail;
+  return (getInfo(u32, tail) & Tag.PREV_FREE) !== 0 ? getPrevPhys(u32, tail) : tail;
 }
 
 /** The free block just below the sentinel, or 0. */
 export function topFreeBlock(u32: Uint32Array): number {
   const tail = getTail(u32);
-  return (getInfo(u32, tail) & PREV_FREE) !== 0 ? getPrevPhys(u32, tail) : 0;
+  return (getInfo(u32, tail) & Tag.PREV_FREE) !== 0 ? getPrevPhys(u32, tail) : 0;
 }
 
 /** Write the sentinel at `tail`, after block `prev`, and record it in the control structure. */
 export function placeSentinel(u32: Uint32Array, tail: number, prev: number, tags: number): void {
   setPrevPhys(u32, tail, prev);
   setHeader(u32, tail, 0, tags);
-  setControl(u32, TAIL_OFFSET, tail);
+  setControl(u32, Ctl.TAIL, tail);
 }
 
 /**
@@ -75,10 +73,10 @@ export function placeSentinel(u32: Uint32Array, tail: number, prev: number, tags
  * new sentinel at `end - BLOCK_OVERHEAD`, and list it.
  */
 export function placeTop(u32: Uint32Array, top: number, end: number): void {
-  const tail = end - BLOCK_OVERHEAD;
-  const size = tail - top - BLOCK_OVERHEAD;
-  setHeader(u32, top, size, FREE);
-  placeSentinel(u32, tail, top, PREV_FREE);
+  const tail = end - Blk.OVERHEAD;
+  const size = tail - top - Blk.OVERHEAD;
+  setHeader(u32, top, size, Tag.FREE);
+  placeSentinel(u32, tail, top, Tag.PREV_FREE);
   insertBlock(u32, top, size);
 }
 
@@ -93,7 +91,7 @@ export function growHeap(heap: Heap, minEnd: number): number {
   const u32 = heap.u32;
   const tail = getTail(u32);
   let top = tail;
-  if ((getInfo(u32, tail) & PREV_FREE) !== 0) {
+  if ((getInfo(u32, tail) & Tag.PREV_FREE) !== 0) {
     top = getPrevPhys(u32, tail);
     removeBlock(u32, top, getSize(u32, top));
     eraseCheck(u32, tail);
@@ -113,17 +111,17 @@ function roundUpPage(n: number): number {
  * happens when no whole page can be given back.
  */
 export function trimHeap(heap: Heap, top: number): void {
-  let end = Math.max(roundUpPage(top + BLOCK_OVERHEAD), heap.initialByteLength);
+  let end = Math.max(roundUpPage(top + Blk.OVERHEAD), heap.initialByteLength);
   const left = end - top;
   // Tricky: `top` becomes the sentinel when left == BLOCK_OVERHEAD; a free
   // block needs MIN_BLOCK_TOTAL + BLOCK_OVERHEAD. Anything between is a
   // header with no room for data, so keep one page more.
-  if (left !== BLOCK_OVERHEAD && left < MIN_BLOCK_TOTAL + BLOCK_OVERHEAD) end += HEAP_PAGE_SIZE;
+  if (left !== Blk.OVERHEAD && left < Blk.MIN_TOTAL + Blk.OVERHEAD) end += HEAP_PAGE_SIZE;
   if (end >= heap.byteLength) return;
   removeBlock(heap.u32, top, getSize(heap.u32, top));
   end = heap.shrink(end);
   const u32 = heap.u32;
-  if (end - BLOCK_OVERHEAD === top) {
+  if (end - Blk.OVERHEAD === top) {
     placeSentinel(u32, top, getPrevPhys(u32, top), 0);
   } else {
     placeTop(u32, top, end);

@@ -2,17 +2,23 @@ import type { HeapBackend } from '@pymem/core';
 import type { Trace } from '@pymem/trace';
 
 /*
- * A contender is one way of serving a trace's malloc/free stream. It has two
- * halves that never meet in one thread:
+ * A contender is one way of serving a trace's malloc/free stream. Most run in
+ * JavaScript, in two halves that never meet in one thread:
  *
  * ```
  *   main thread                         worker thread (one per contender)
- *   ContenderSpec.name / summary  ───▶  ContenderSpec.create(job) -> ReplaySubject
+ *   ContenderSpec.name / summary  ───▶  WorkerContenderSpec.create(job) -> ReplaySubject
  *   heapLabel(), reservedMeaning        measure() once, then replay() per run
  * ```
  *
  * Each worker builds exactly one subject, so every call site in its replay
  * loop sees one allocator class and stays monomorphic.
+ *
+ * A contender written in another language (`cpython`: CPython's pymalloc
+ * driven from C) is a ProcessContenderSpec instead: main prepares its
+ * program once per bench run (building it if need be), then starts one child
+ * process per workload that speaks the same measure/replay protocol on
+ * stdin/stdout (measure/protocol.ts).
  */
 
 /** Everything a worker needs to build its subject: the trace and what main learnt about it. */
@@ -34,6 +40,8 @@ export interface MeasureResult {
   peakReservedBytes: number;
   /** Something odd the contender did that readers of the results should know (a leak, ...). */
   remark?: string;
+  /** The bytes behind peakReservedBytes by part, when the contender can tell (cpython: arenas, raw). */
+  reservedParts?: Record<string, number>;
 }
 
 /** Called during a measuring pass with the number of events replayed so far. */
@@ -57,8 +65,8 @@ export interface ReplaySubject {
   releaseLeftovers(): void;
 }
 
-/** A registry entry: what main shows about a contender and how a worker builds it. */
-export interface ContenderSpec {
+/** What main shows about any contender. */
+interface ContenderInfo {
   /** The name used by --allocators, tables and JSON. */
   readonly name: string;
   /** One line for --help and the README. */
@@ -67,6 +75,35 @@ export interface ContenderSpec {
   readonly reservedMeaning: string;
   /** The memory the contender runs on, for the table's heap column and JSON's `heap`. */
   heapLabel(backend: HeapBackend): string;
+}
+
+/** A contender replayed by a JavaScript subject in a worker thread of its own. */
+export interface WorkerContenderSpec extends ContenderInfo {
+  readonly kind: 'worker';
   /** Worker side only: build the subject that replays `job`. */
   create(job: ReplayJob): ReplaySubject;
 }
+
+/** A program ready to start, or why the contender cannot run on this machine. */
+export type PreparedProgram =
+  | { readonly ok: true; readonly command: string; readonly args: readonly string[] }
+  | { readonly ok: false; readonly reason: string };
+
+/** What a process contender's prepare() may use: a line for the user (progress notes). */
+export interface PrepareEnv {
+  note(text: string): void;
+}
+
+/**
+ * A contender replayed by a child process. The child is started as
+ * `command ...args TRACE_FILE --serve` and speaks the line protocol of
+ * measure/protocol.ts.
+ */
+export interface ProcessContenderSpec extends ContenderInfo {
+  readonly kind: 'process';
+  /** Main side, once per bench run: find or build the program. Never throws for a missing toolchain. */
+  prepare(env: PrepareEnv): Promise<PreparedProgram>;
+}
+
+/** A registry entry. */
+export type ContenderSpec = WorkerContenderSpec | ProcessContenderSpec;

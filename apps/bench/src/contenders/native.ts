@@ -1,5 +1,5 @@
 import { OP_FREE, OP_REALLOC } from '@pymem/trace';
-import type { ContenderSpec, MeasureResult, ProgressSink, ReplayJob, ReplaySubject } from './api.js';
+import type { WorkerContenderSpec, MeasureResult, ProgressSink, ReplayJob, ReplaySubject } from './api.js';
 
 /*
  * `native`: no allocator at all, one `new Uint8Array(size)` per malloc and
@@ -90,7 +90,8 @@ function resized(old: Uint8Array, size: number): Uint8Array {
   return block;
 }
 
-export const nativeContender: ContenderSpec = {
+export const nativeContender: WorkerContenderSpec = {
+  kind: 'worker',
   name: 'native',
   summary: 'new Uint8Array(size) per malloc, dropped on free: V8 and its GC as the allocator',
   reservedMeaning:

@@ -1,7 +1,7 @@
 import type { HeapBackend } from '@pymem/core';
 import { createPool } from '@pymem/pool';
 import { createTlsf } from '@pymem/tlsf';
-import type { ContenderSpec } from './api.js';
+import type { WorkerContenderSpec } from './api.js';
 import { HeapSubject } from './heap-subject.js';
 
 /*
@@ -15,7 +15,8 @@ const HEAP_RESERVED =
 
 const heapLabel = (backend: HeapBackend): string => backend;
 
-export const poolContender: ContenderSpec = {
+export const poolContender: WorkerContenderSpec = {
+  kind: 'worker',
   name: 'pool',
   summary: "@pymem/pool: CPython's obmalloc (arenas, 16 KiB pools, 32 size classes), every free checked",
   reservedMeaning: HEAP_RESERVED,
@@ -23,7 +24,8 @@ export const poolContender: ContenderSpec = {
   create: (job) => new HeapSubject(createPool({ backend: job.backend }, { checks: true }), job),
 };
 
-export const poolUncheckedContender: ContenderSpec = {
+export const poolUncheckedContender: WorkerContenderSpec = {
+  kind: 'worker',
   name: 'pool-unchecked',
   summary: '@pymem/pool with checks: false (no allocated-block bitmap; frees are trusted)',
   reservedMeaning: HEAP_RESERVED,
@@ -31,7 +33,8 @@ export const poolUncheckedContender: ContenderSpec = {
   create: (job) => new HeapSubject(createPool({ backend: job.backend }, { checks: false }), job),
 };
 
-export const tlsfContender: ContenderSpec = {
+export const tlsfContender: WorkerContenderSpec = {
+  kind: 'worker',
   name: 'tlsf',
   summary: '@pymem/tlsf: two-level segregated fit, O(1) malloc/free with immediate coalescing',
   reservedMeaning: HEAP_RESERVED,

@@ -1,17 +1,20 @@
 import { UsageError } from '../errors.js';
-import type { ContenderSpec } from './api.js';
+import type { ContenderSpec, WorkerContenderSpec } from './api.js';
+import { cpythonContender } from './cpython.js';
 import { nativeContender } from './native.js';
 import { poolContender, poolUncheckedContender, tlsfContender } from './pymem.js';
 import { thingContender } from './thing.js';
 
 /**
  * Every contender the bench knows, in table order. Adding one is one entry
- * here plus its module (a ContenderSpec).
+ * here plus its module (a ContenderSpec). `cpython` is in the default set; on
+ * a machine that cannot build it, it is skipped with a note.
  */
 export const CONTENDERS: readonly ContenderSpec[] = [
   poolContender,
   poolUncheckedContender,
   tlsfContender,
+  cpythonContender,
   thingContender,
   nativeContender,
 ];
@@ -29,6 +32,13 @@ export function getContender(name: string): ContenderSpec {
   if (!spec) {
     throw new UsageError(`unknown allocator "${name}"; known allocators: ${contenderNames().join(', ')}`);
   }
+  return spec;
+}
+
+/** The spec named `name`, which must run in a worker thread (worker side). */
+export function getWorkerContender(name: string): WorkerContenderSpec {
+  const spec = getContender(name);
+  if (spec.kind !== 'worker') throw new Error(`${spec.name} runs in a child process, not in a worker thread`);
   return spec;
 }
 

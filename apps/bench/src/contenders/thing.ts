@@ -3,7 +3,7 @@ import { MemPool, type MemPoolOpts } from '@thi.ng/malloc';
 import { OP_CALLOC, OP_FREE, OP_MALLOC } from '@pymem/trace';
 import { ContenderError } from '../errors.js';
 import { formatBytes, formatCount } from '../report/format.js';
-import type { ContenderSpec, MeasureResult, ProgressSink, ReplayJob, ReplaySubject } from './api.js';
+import type { WorkerContenderSpec, MeasureResult, ProgressSink, ReplayJob, ReplaySubject } from './api.js';
 
 /*
  * `thing`: @thi.ng/malloc's MemPool, a first-fit allocator over one fixed
@@ -183,7 +183,8 @@ function thingFreeFailed(event: number, ptr: number): never {
   throw new ContenderError('thing', `${where}: MemPool does not know the block at ${formatPtr(ptr)}`);
 }
 
-export const thingContender: ContenderSpec = {
+export const thingContender: WorkerContenderSpec = {
+  kind: 'worker',
   name: 'thing',
   summary: '@thi.ng/malloc MemPool (first fit, address-sorted free list) over a fixed ArrayBuffer',
   reservedMeaning:

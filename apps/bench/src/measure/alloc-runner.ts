@@ -1,8 +1,10 @@
-import type { ContenderSpec } from '../contenders/api.js';
+import type { ContenderSpec, PreparedProgram } from '../contenders/api.js';
 import type { LoadedWorkload, WorkloadSpec } from '../workloads/api.js';
-import { loadWorkload } from '../workloads/trace-file.js';
+import { loadWorkload, traceFileOf, type TraceFile } from '../workloads/trace-file.js';
 import type { AllocResult, AllocSettings, ResultStatus, WorkloadInfo } from '../results.js';
-import { ContenderWorker, ReplayTimeoutError } from './contender-worker.js';
+import { ReplayTimeoutError, type ContenderHandle } from './channel.js';
+import { ContenderProcess } from './contender-process.js';
+import { ContenderWorker } from './contender-worker.js';
 import type { WorkerInit } from './protocol.js';
 import type { Progress } from './progress.js';
 import { planRuns, replaysPerRun, roundCount, roundRole, warmupRounds, type RunPlan } from './schedule.js';
@@ -24,18 +26,24 @@ export interface AllocRun {
   results: AllocResult[];
 }
 
+/** The argument after the trace file that puts a process contender in protocol mode. */
+const SERVE_FLAG = '--serve';
+
 /**
- * One contender on one workload, from worker start to result.
+ * One contender on one workload, from worker (or child process) start to result.
  *
  * States: running --timeout--> timeout, running --failure--> error (both final:
- * the worker is gone and the lane takes no further part).
+ * the worker is gone and the lane takes no further part). A process contender
+ * whose program could not be prepared starts and stays `skipped`, without a handle.
  */
 interface Lane {
   spec: ContenderSpec;
-  worker: ContenderWorker;
+  /** null only when skipped. */
+  handle: ContenderHandle | null;
   status: ResultStatus;
   note: string | undefined;
   peakReservedBytes: number | null;
+  reservedParts: Record<string, number> | undefined;
   plan: RunPlan;
   /** Replays each warm-up and timed run repeats. */
   replaysPerRun: number;
@@ -62,6 +70,7 @@ export async function runAlloc(
 ): Promise<AllocRun> {
   const run: AllocRun = { workloads: [], results: [] };
   env.progress.start(workloads.length * contenders.length * plannedRuns(settings));
+  const programs = await preparePrograms(contenders, env);
   for (const spec of workloads) {
     env.progress.update(`loading ${spec.name}`, 0);
     const workload = loadWorkload(spec);
@@ -69,10 +78,23 @@ export async function runAlloc(
     env.progress.note(
       `${workload.name}: ${formatCount(workload.stats.events)} events, ${contenders.length} contenders, heap ${settings.heap}`,
     );
-    run.results.push(...(await benchWorkload(workload, contenders, settings, env)));
+    run.results.push(...(await benchWorkload(workload, contenders, programs, settings, env)));
   }
   env.progress.stop();
   return run;
+}
+
+/** Once per run: find or build the program of every process contender; say so when one cannot run. */
+async function preparePrograms(contenders: readonly ContenderSpec[], env: RunnerEnv): Promise<Map<string, PreparedProgram>> {
+  const programs = new Map<string, PreparedProgram>();
+  for (const spec of contenders) {
+    if (spec.kind !== 'process') continue;
+    env.progress.update(`preparing ${spec.name}`, 0);
+    const program = await spec.prepare({ note: (text) => env.progress.note(text) });
+    if (!program.ok) env.progress.note(`  ${spec.name}: skipped: ${program.reason}`);
+    programs.set(spec.name, program);
+  }
+  return programs;
 }
 
 export function workloadInfo(w: LoadedWorkload): WorkloadInfo {
@@ -88,45 +110,81 @@ export function workloadInfo(w: LoadedWorkload): WorkloadInfo {
 async function benchWorkload(
   workload: LoadedWorkload,
   contenders: readonly ContenderSpec[],
+  programs: ReadonlyMap<string, PreparedProgram>,
   settings: AllocSettings,
   env: RunnerEnv,
 ): Promise<AllocResult[]> {
-  const lanes = contenders.map((spec) => startLane(spec, workload, settings, env));
+  const needsFile = contenders.some((spec) => spec.kind === 'process' && programs.get(spec.name)?.ok);
+  const traceFile = needsFile ? traceFileOf(workload) : null;
+  const lanes = contenders.map((spec) => startLane(spec, workload, programs, traceFile, settings, env));
   try {
     for (const lane of lanes) await startWorker(lane, settings, env);
     for (const lane of lanes) await measureLane(lane, workload, settings, env);
     await timedRounds(lanes, workload, settings, env);
   } finally {
-    await Promise.all(lanes.map((lane) => lane.worker.close()));
+    await Promise.all(lanes.map((lane) => (lane.handle ? lane.handle.close() : Promise.resolve())));
+    traceFile?.dispose();
   }
   return lanes.map((lane) => laneResult(lane, workload, settings));
 }
 
-function startLane(spec: ContenderSpec, workload: LoadedWorkload, settings: AllocSettings, env: RunnerEnv): Lane {
-  const init: WorkerInit = {
-    contender: spec.name,
+function startLane(
+  spec: ContenderSpec,
+  workload: LoadedWorkload,
+  programs: ReadonlyMap<string, PreparedProgram>,
+  traceFile: TraceFile | null,
+  settings: AllocSettings,
+  env: RunnerEnv,
+): Lane {
+  const lane: Lane = {
+    spec,
+    handle: null,
+    status: 'ok',
+    note: undefined,
+    peakReservedBytes: null,
+    reservedParts: undefined,
+    plan: { warmup: settings.warmup, runs: settings.runs, reduced: false },
+    replaysPerRun: 1,
+    runsDone: 0,
+    runsNs: [],
+  };
+  if (spec.kind === 'worker') {
+    lane.handle = new ContenderWorker(env.workerScript, workerInit(spec.name, workload, settings));
+    return lane;
+  }
+  const program = programs.get(spec.name);
+  if (program?.ok && traceFile) {
+    lane.handle = new ContenderProcess(program.command, [...program.args, traceFile.path, SERVE_FLAG]);
+    return lane;
+  }
+  return skipLane(lane, program && !program.ok ? program.reason : 'its program was not prepared', settings, env);
+}
+
+function workerInit(contender: string, workload: LoadedWorkload, settings: AllocSettings): WorkerInit {
+  return {
+    contender,
     backend: settings.heap,
     trace: workload.trace,
     peakLiveBytes: workload.stats.peakLiveBytes,
     peakLiveBlocks: workload.stats.peakLiveBlocks,
     liveAtEnd: workload.liveAtEnd,
   };
-  return {
-    spec,
-    worker: new ContenderWorker(env.workerScript, init),
-    status: 'ok',
-    note: undefined,
-    peakReservedBytes: null,
-    plan: { warmup: settings.warmup, runs: settings.runs, reduced: false },
-    replaysPerRun: 1,
-    runsDone: 0,
-    runsNs: [],
-  };
+}
+
+/** A lane that cannot run here: no runs, and the reason as its note (already shown once by preparePrograms). */
+function skipLane(lane: Lane, reason: string, settings: AllocSettings, env: RunnerEnv): Lane {
+  env.progress.addTotal(-plannedRuns(settings));
+  lane.status = 'skipped';
+  lane.note = reason;
+  lane.plan = { warmup: 0, runs: 0, reduced: false };
+  lane.replaysPerRun = 0;
+  return lane;
 }
 
 async function startWorker(lane: Lane, settings: AllocSettings, env: RunnerEnv): Promise<void> {
+  if (lane.status !== 'ok' || !lane.handle) return;
   try {
-    await lane.worker.ready(settings.timeoutSeconds);
+    await lane.handle.ready(settings.timeoutSeconds);
   } catch (err) {
     laneFailed(lane, err, 0, env, 'start');
   }
@@ -134,17 +192,18 @@ async function startWorker(lane: Lane, settings: AllocSettings, env: RunnerEnv):
 
 /** Round 0: the untimed pass on the fresh allocator, which also sizes the lane's plan. */
 async function measureLane(lane: Lane, workload: LoadedWorkload, settings: AllocSettings, env: RunnerEnv): Promise<void> {
-  if (lane.status !== 'ok') return;
+  if (lane.status !== 'ok' || !lane.handle) return;
   const { nevents } = workload.trace;
   const label = `${workload.name} · ${lane.spec.name} · measuring pass`;
   env.progress.update(label, 0);
   try {
-    const answer = await lane.worker.request({ kind: 'measure' }, settings.timeoutSeconds, (events) =>
+    const answer = await lane.handle.request({ kind: 'measure' }, settings.timeoutSeconds, (events) =>
       env.progress.update(label, nevents > 0 ? events / nevents : 1),
     );
     if (answer.kind !== 'measured') throw new Error(`expected a measured answer, got ${answer.kind}`);
     env.progress.completeOne();
     lane.peakReservedBytes = answer.peakReservedBytes;
+    lane.reservedParts = answer.reservedParts;
     if (answer.remark !== undefined) addNote(lane, answer.remark, env);
     lane.replaysPerRun = replaysPerRun(answer.seconds);
     adoptPlan(lane, planRuns(answer.seconds * lane.replaysPerRun, settings), answer.seconds, settings, env);
@@ -189,9 +248,10 @@ async function timedRounds(lanes: Lane[], workload: LoadedWorkload, settings: Al
 
 async function replayOnce(lane: Lane, timed: boolean, workload: LoadedWorkload, settings: AllocSettings, env: RunnerEnv): Promise<void> {
   const { nevents } = workload.trace;
+  if (!lane.handle) return;
   try {
     const count = lane.replaysPerRun;
-    const answer = await lane.worker.request({ kind: 'replay', count }, settings.timeoutSeconds * count, () => undefined);
+    const answer = await lane.handle.request({ kind: 'replay', count }, settings.timeoutSeconds * count, () => undefined);
     if (answer.kind !== 'replayed') throw new Error(`expected a replayed answer, got ${answer.kind}`);
     env.progress.completeOne();
     lane.runsDone++;
@@ -211,7 +271,7 @@ function laneFailed(lane: Lane, err: unknown, nevents: number, env: RunnerEnv, p
   lane.status = err instanceof ReplayTimeoutError ? 'timeout' : 'error';
   const why = err instanceof ReplayTimeoutError ? timeoutNote(err, nevents, phase) : err instanceof Error ? err.message : String(err);
   addNote(lane, `${lane.status}: ${why}`, env);
-  void lane.worker.close();
+  void lane.handle?.close();
 }
 
 function timeoutNote(err: ReplayTimeoutError, nevents: number, phase: 'start' | 'replay'): string {
@@ -241,5 +301,6 @@ function laneResult(lane: Lane, workload: LoadedWorkload, settings: AllocSetting
     events: workload.stats.events,
   };
   if (lane.note !== undefined) result.note = lane.note;
+  if (lane.reservedParts !== undefined) result.reservedParts = lane.reservedParts;
   return result;
 }

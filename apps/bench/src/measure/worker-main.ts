@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ReplaySubject } from '../contenders/api.js';
-import { getContender } from '../contenders/registry.js';
+import { getWorkerContender } from '../contenders/registry.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './protocol.js';
 
 /** Nanoseconds per second, for the measuring pass's duration. */
@@ -16,7 +16,7 @@ export function runWorker(port: MessagePort, init: WorkerInit): void {
   const send = (reply: WorkerReply): void => port.postMessage(reply);
   let subject: ReplaySubject;
   try {
-    subject = getContender(init.contender).create(init);
+    subject = getWorkerContender(init.contender).create(init);
   } catch (err) {
     send({ kind: 'failed', message: describe(err) });
     return;

@@ -16,10 +16,15 @@ export interface Baseline {
   kind: 'speedup' | 'relative';
 }
 
-/** The default comparison columns; a column is left out when its contender did not run. */
+/**
+ * The default comparison columns; a column is left out when its contender did
+ * not run. `vs cpython` is the headline: pymem's time over CPython's own
+ * pymalloc on the same machine in the same run.
+ */
 export const BASELINES: readonly Baseline[] = [
   { contender: 'native', header: '× native', kind: 'speedup' },
   { contender: 'pool', header: 'time vs pool', kind: 'relative' },
+  { contender: 'cpython', header: 'vs cpython', kind: 'relative' },
 ];
 
 export interface TableOptions {
@@ -82,6 +87,7 @@ function okResult(results: readonly AllocResult[], contender: string): AllocResu
 
 function nsCell(r: AllocResult, c: ReturnType<typeof pc.createColors>): string {
   if (r.nsPerEvent !== null) return c.bold(formatNs(r.nsPerEvent));
+  if (r.status === 'skipped') return c.dim('skipped');
   return r.status === 'timeout' ? c.yellow('timeout') : c.red('error');
 }
 

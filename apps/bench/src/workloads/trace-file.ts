@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
-import { OP_FREE, OP_REALLOC, readTrace, traceStats, type Trace } from '@pymem/trace';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { OP_FREE, OP_REALLOC, readTrace, traceStats, writeTrace, type Trace } from '@pymem/trace';
 import type { LoadedWorkload, WorkloadSpec } from './api.js';
 
 /** File extension of PYMTRC01 traces. */
@@ -43,4 +44,31 @@ export function idsLiveAtEnd(trace: Trace): Uint32Array {
   const out = new Uint32Array(count);
   for (let id = 0, k = 0; id < live.length; id++) if (live[id]) out[k++] = id;
   return out;
+}
+
+/** A trace file a child process can read, and how to clean it up. */
+export interface TraceFile {
+  readonly path: string;
+  dispose(): void;
+}
+
+/**
+ * The workload's trace as a file, for contenders that read it themselves
+ * (cpython's child process): its source when that is a file, else a
+ * temporary copy written with writeTrace (removed by dispose()).
+ */
+export function traceFileOf(workload: LoadedWorkload): TraceFile {
+  if (isFile(workload.source)) return { path: workload.source, dispose: () => undefined };
+  const dir = mkdtempSync(join(tmpdir(), 'pymem-bench-'));
+  const path = join(dir, `${workload.name.replace(/[^\w.-]/g, '_')}${TRACE_EXT}`);
+  writeFileSync(path, writeTrace(workload.trace));
+  return { path, dispose: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,23 @@
+/**
+ * Zeroing for calloc. A typed array's fill() is a call into the runtime that
+ * costs more than storing a few dozen words, so small blocks are cleared
+ * word by word and only large ones with fill().
+ */
+import type { Heap } from '@pymem/core';
+import { Sc } from './layout.js';
+
+/** Up to this many bytes are cleared with a loop of word stores. */
+export const enum Zero {
+  LOOP_LIMIT = 256,
+}
+
+/** Set `n` bytes at `ptr` to 0; both are multiples of AL_SIZE. */
+export function zeroBytes(heap: Heap, ptr: number, n: number): void {
+  if (n > Zero.LOOP_LIMIT) {
+    heap.u8.fill(0, ptr, ptr + n);
+    return;
+  }
+  const u32 = heap.u32;
+  const end = (ptr + n) >>> Sc.WORD_SHIFT;
+  for (let w = ptr >>> Sc.WORD_SHIFT; w < end; w++) u32[w] = 0;
+}
