@@ -25,10 +25,16 @@
  * ```
  *
  * This is a cold path (the pool calls it once per arena): the search walks
- * the free lists from the request's own class upwards and takes the first
- * block the aligned placement fits in, so a hole left by a freed arena is
- * reused before anything bigger is split.
+ * the free lists from the request's own class upwards, looks at up to
+ * ALIGNED_SCAN_LIMIT free blocks, and takes the one where the aligned
+ * placement lands at the lowest address. Low placements keep the heap's
+ * top free, so it can be trimmed or grown into; a hole left by a freed arena
+ * is reused before the top is split.
  */
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison --
+   Sc, Blk, Tag, Ctl and Chk are named numbers (const enums, so that the bundler writes
+   them into the code as literals), not sets of choices: comparing a number
+   with them is the point. */
 import { takeBlock } from './block.js';
 import { firstFrom, insertBlock, removeBlock } from './freelist.js';
 import {
@@ -61,23 +67,35 @@ function fitsAligned(u32: Uint32Array, block: number, need: number, align: numbe
   return at + need <= block + getSize(u32, block);
 }
 
+/** Most free blocks findAlignedFit looks at: the search stays O(1). */
+export const ALIGNED_SCAN_LIMIT = 64;
+
 /**
- * A free block (still listed) an aligned placement of `need` bytes fits in,
- * or 0. Lists are visited in increasing size order, skipping empty ones
- * through the bitmaps.
+ * The free block (still listed) where an aligned placement of `need` bytes
+ * lands lowest, among the first ALIGNED_SCAN_LIMIT blocks of the lists from
+ * the request's own upwards (in increasing size order, skipping empty lists
+ * through the bitmaps); 0 when none of them fits.
  */
 export function findAlignedFit(u32: Uint32Array, need: number, align: number, headroom: number): number {
+  let best = 0;
+  let bestAt = Infinity;
+  let seen = 0;
   let list = listOf(need);
-  while (list < Sc.LIST_COUNT) {
+  while (list < Sc.LIST_COUNT && seen < ALIGNED_SCAN_LIMIT) {
     let block = firstFrom(u32, list);
-    if (block === 0) return 0;
+    if (block === 0) break;
     list = listOf(getSize(u32, block));
-    for (; block !== 0; block = getNextFree(u32, block)) {
-      if (fitsAligned(u32, block, need, align, headroom)) return block;
+    for (; block !== 0 && seen < ALIGNED_SCAN_LIMIT; block = getNextFree(u32, block), seen++) {
+      if (!fitsAligned(u32, block, need, align, headroom)) continue;
+      const at = alignedHeader(block, align, headroom);
+      if (at < bestAt) {
+        best = block;
+        bestAt = at;
+      }
     }
     list++;
   }
-  return 0;
+  return best;
 }
 
 /**

@@ -17,6 +17,10 @@
  * block's header, the header after it, and the list neighbours that
  * unlinking / pushing rewrites.
  */
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison --
+   Sc, Blk, Tag, Ctl and Chk are named numbers (const enums, so that the bundler writes
+   them into the code as literals), not sets of choices: comparing a number
+   with them is the point. */
 import { clearListBit, insertBlock, linkBlock, removeBlock, replaceInList, unlinkBlock } from './freelist.js';
 import { Blk, Ctl, Sc, Tag, checkWord, listOf, tombstoneWord } from './layout.js';
 

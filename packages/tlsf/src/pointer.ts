@@ -26,6 +26,10 @@
  *     block at the same address frees the new block (ABA; no allocator
  *     without per-allocation ids can tell).
  */
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison --
+   Bad, Sc, Blk, Tag and Ctl are named numbers (const enums, so that the bundler writes
+   them into the code as literals), not sets of choices: comparing a number
+   with them is the point. */
 import { DoubleFreeError, InvalidFreeError, formatPtr } from '@pymem/core';
 import { Blk, Ctl, Sc, Tag, checkWord, tombstoneWord } from './layout.js';
 

@@ -18,6 +18,10 @@
  * Every operation validates its arguments before it writes a byte, so a bad
  * pointer or size throws with the heap exactly as it was.
  */
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison --
+   Sc, Blk, Tag, Ctl and Chk are named numbers (const enums, so that the bundler writes
+   them into the code as literals), not sets of choices: comparing a number
+   with them is the point. */
 import type { Heap, HeapOptions, Ptr, RawAllocator } from '@pymem/core';
 import { Heap as HeapClass, HeapCorruptionError, InvalidSizeError, OutOfMemoryError, checkSize } from '@pymem/core';
 import { DEFAULT_TRIM_THRESHOLD, type TlsfOptions, type TlsfStats } from './api.js';

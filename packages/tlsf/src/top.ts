@@ -27,6 +27,10 @@
  *   initialByteLength) that leaves room for the sentinel after the last used
  *   block, plus one more page when the room left would be a header without data.
  */
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison --
+   Sc, Blk, Tag, Ctl and Chk are named numbers (const enums, so that the bundler writes
+   them into the code as literals), not sets of choices: comparing a number
+   with them is the point. */
 import type { Heap } from '@pymem/core';
 import { HEAP_PAGE_SIZE } from '@pymem/core';
 import { insertBlock, removeBlock } from './freelist.js';

@@ -3,6 +3,10 @@
  * costs more than storing a few dozen words, so small blocks are cleared
  * word by word and only large ones with fill().
  */
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison --
+   Zero and Sc are named numbers (const enums, so that the bundler writes
+   them into the code as literals), not sets of choices: comparing a number
+   with them is the point. */
 import type { Heap } from '@pymem/core';
 import { Sc } from './layout.js';
 

@@ -1,6 +1,7 @@
-import { ARENA_SIZE, HEAP_PAGE_SIZE, Heap } from '@pymem/core';
+import { ALIGNMENT, ALIGNMENT_SHIFT, ARENA_SIZE, HEAP_PAGE_SIZE, Heap } from '@pymem/core';
 import { describe, expect, it } from 'vitest';
 import {
+  AL_SIZE,
   ANCHOR_COUNT,
   BLOCK_MINSIZE,
   BLOCK_OVERHEAD,
@@ -11,6 +12,7 @@ import {
   Tlsf,
   createTlsf,
 } from '../src/index.js';
+import { AL_BITS } from '../src/layout.js';
 import { BACKENDS, fresh } from './helpers.js';
 
 const PAGE = HEAP_PAGE_SIZE;
@@ -25,6 +27,12 @@ describe('layout constants', () => {
     expect(FIRST_BLOCK).toBeGreaterThanOrEqual(CONTROL_SIZE);
     expect(FIRST_DATA).toBe(FIRST_BLOCK + BLOCK_OVERHEAD);
     expect(MIN_BLOCK_TOTAL).toBe(BLOCK_OVERHEAD + BLOCK_MINSIZE);
+  });
+
+  it('agree with @pymem/core (the const enums are literals, so a test must tie them)', () => {
+    expect(AL_SIZE).toBe(ALIGNMENT);
+    expect(1 << AL_BITS).toBe(ALIGNMENT);
+    expect(AL_BITS).toBe(ALIGNMENT_SHIFT);
   });
 });
 
@@ -383,6 +391,28 @@ describe.each(BACKENDS)('aligned allocation (%s)', (backend) => {
     expect(t.heap.byteLength).toBe(size);
     t.free(a1);
     t.free(a3);
+    t.checkHeap();
+  });
+
+  it('places an aligned block at the lowest address that fits, not in the first block found', () => {
+    const t = fresh(backend);
+    const POOL = 16 * 1024;
+    // Two holes big enough for a pool-aligned 64 KiB block: a low one in a
+    // large list and a high one in a smaller list (the one a search from
+    // small lists to large meets first).
+    const lowHole = t.malloc(400_000);
+    const sep1 = t.malloc(16);
+    const highHole = t.malloc(100_000);
+    const sep2 = t.malloc(16);
+    t.free(highHole);
+    t.free(lowHole);
+    const p = t.mallocAligned(64 * 1024, POOL);
+    expect(p % POOL).toBe(0);
+    expect(p).toBeLessThan(sep1);
+    // Lowest: the first POOL boundary in the low hole that leaves room for a gap block.
+    const first = Math.ceil((lowHole + 32) / POOL) * POOL;
+    expect(p).toBe(first);
+    for (const q of [p, sep1, sep2]) t.free(q);
     t.checkHeap();
   });
 
