@@ -31,6 +31,11 @@
  * are exported under their public names (BLOCK_OVERHEAD, ...) at the end of
  * each section, for users and tests.
  */
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison --
+   Sc, Blk, Tag, Ctl and Chk are named numbers (const enums, so that the
+   bundler writes them into the code as literals), not sets of choices:
+   comparing a number with them is the point. */
+
 // ───────────────────────────── Size classes ─────────────────────────────
 //
 // ╒════════════ Block size interpretation (32-bit) ═══════════════╕
