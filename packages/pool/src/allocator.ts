@@ -6,7 +6,8 @@
  * ```
  *  arena (1 MiB, on a pool boundary)  | pool 0 | pool 1 | ... | pool 63 |
  *  pool (16 KiB, aligned)   | header (48 B) | block | block | ... | virgin ... | tail |
- *  header words             count freeblock nextpool prevpool arenaindex szidx nextoffset maxnextoffset bitmap
+ *  header words             count freeblock nextpool prevpool arenaindex szidx nextoffset maxnextoffset
+ *                           bitmap_word bitmap_shift limit
  *  free block               +0: next free block of the pool (0 ends the list)
  * ```
  *
@@ -62,23 +63,32 @@ import { poolPointerProblem, rawPointerProblem } from './validate.js';
 /** Set by PoolAllocator.attach around its constructor call: the state block to adopt. */
 let adopting: Ptr = 0;
 
-/** Word index of the allocated-block bitmap word of p, whose pool header is at word pw. */
-function bitmapWordOf(u32: Uint32Array, pw: number, p: number): number {
-  return (u32[pw + Hdr.W_BITMAP] >>> Geo.WORD_SHIFT) + ((p & Geo.POOL_MASK) >>> Arena.BITMAP_WORD_SHIFT);
+/**
+ * Bit index of block p (pool header at word pw) from the first word of its
+ * pool's bitmap slice: the slice's starting bit plus p's granule after the
+ * header (layout.ts).
+ */
+function bitIndex(u32: Uint32Array, pw: number, p: number): number {
+  return u32[pw + Hdr.W_BITMAP_SHIFT] + ((p & Geo.POOL_MASK) >>> Geo.ALIGNMENT_SHIFT) - Arena.FIRST_GRANULE;
 }
 
-/** p's bit in its bitmap word. */
-function bitOf(p: number): number {
-  return 1 << ((p >>> Geo.ALIGNMENT_SHIFT) & Arena.BIT_INDEX_MASK);
+/** Set block bp's allocated-block bit (checks on). */
+function mark(u32: Uint32Array, pw: number, bp: number): void {
+  const g = bitIndex(u32, pw, bp);
+  u32[u32[pw + Hdr.W_BITMAP_WORD] + (g >>> Arena.BITS_PER_WORD_SHIFT)] |= 1 << (g & Arena.BIT_INDEX_MASK);
 }
 
 /**
  * The checked fast test of free and realloc, for a pointer inside an arena:
- * 16-byte aligned and its allocated-block bit set. That is all it takes:
- * bits are set only at the first granule of an allocated block.
+ * 16-byte aligned, past its pool's header, and its allocated-block bit set.
+ * That is all it takes: bits are set only for the first granule of an
+ * allocated block. Returns the bitmap word index, or -1.
  */
-function isMarkedAllocated(u32: Uint32Array, pw: number, p: number): boolean {
-  return (p & Geo.ALIGNMENT_MASK) === 0 && (u32[bitmapWordOf(u32, pw, p)] & bitOf(p)) !== 0;
+function markedWord(u32: Uint32Array, pw: number, p: number): number {
+  if ((p & Geo.ALIGNMENT_MASK) !== 0 || (p & Geo.POOL_MASK) < Hdr.OVERHEAD) return -1;
+  const g = bitIndex(u32, pw, p);
+  const w = u32[pw + Hdr.W_BITMAP_WORD] + (g >>> Arena.BITS_PER_WORD_SHIFT);
+  return (u32[w] & (1 << (g & Arena.BIT_INDEX_MASK))) !== 0 ? w : -1;
 }
 
 /** pymalloc_realloc keeps a block in place unless it shrinks by at least a quarter. */
@@ -178,7 +188,7 @@ export class PoolAllocator implements Allocator, PoolContext {
     u32[pw + Hdr.W_FREEBLOCK] = next;
     // The list ran dry: carve a virgin block, or the pool is now full.
     if (next === 0) poolExtend(u32, pool, szidx);
-    if (this.checks) u32[bitmapWordOf(u32, pw, bp)] |= bitOf(bp);
+    if (this.checks) mark(u32, pw, bp);
     return bp;
   }
 
@@ -186,7 +196,7 @@ export class PoolAllocator implements Allocator, PoolContext {
   private mallocFromNewPool(szidx: number): Ptr {
     const bp = allocateFromNewPool(this, szidx);
     const u32 = this.heap.u32;
-    if (this.checks) u32[bitmapWordOf(u32, (bp >>> Geo.POOL_BITS) << Geo.POOL_WORD_SHIFT, bp)] |= bitOf(bp);
+    if (this.checks) mark(u32, (bp >>> Geo.POOL_BITS) << Geo.POOL_WORD_SHIFT, bp);
     return bp;
   }
 
@@ -236,12 +246,19 @@ export class PoolAllocator implements Allocator, PoolContext {
     else if (count === 0) insertToFreepool(this, u32, pw * Geo.WORD);
   }
 
-  /** Clear p's allocated-block bit; throw, changing nothing, when it is not an allocated block. */
+  /**
+   * Clear p's allocated-block bit; throw, changing nothing, when it is not an
+   * allocated block (markedWord's test, written out so that each value is
+   * loaded once).
+   */
   private unmark(u32: Uint32Array, pw: number, p: number): void {
-    const w = bitmapWordOf(u32, pw, p);
-    const bit = bitOf(p);
+    const g = bitIndex(u32, pw, p);
+    const w = u32[pw + Hdr.W_BITMAP_WORD] + (g >>> Arena.BITS_PER_WORD_SHIFT);
+    const bit = 1 << (g & Arena.BIT_INDEX_MASK);
     const word = u32[w];
-    if ((p & Geo.ALIGNMENT_MASK) !== 0 || (word & bit) === 0) throw this.badPoolPointer(p);
+    if ((word & bit) === 0 || (p & Geo.ALIGNMENT_MASK) !== 0 || (p & Geo.POOL_MASK) < Hdr.OVERHEAD) {
+      throw this.badPoolPointer(p);
+    }
     u32[w] = word ^ bit;
   }
 
@@ -271,7 +288,7 @@ export class PoolAllocator implements Allocator, PoolContext {
     }
     const u32 = this.heap.u32;
     const pw = (p >>> Geo.POOL_BITS) << Geo.POOL_WORD_SHIFT;
-    if (this.checks && !isMarkedAllocated(u32, pw, p)) throw this.badPoolPointer(p);
+    if (this.checks && markedWord(u32, pw, p) < 0) throw this.badPoolPointer(p);
     const blockSize = (u32[pw + Hdr.W_SZIDX] + 1) << Geo.ALIGNMENT_SHIFT;
     let keep = blockSize;
     if (n <= blockSize) {

@@ -8,9 +8,10 @@ import type { AllocatorStats, Ptr, RawAllocator } from '@pymem/core';
 export interface PoolRawAllocator extends RawAllocator {
   /**
    * `size` bytes at a pointer p with `(p - headroom) % align === 0`. The pool
-   * asks for `ARENA_SIZE` bytes with `align = POOL_SIZE` (and no headroom)
-   * for each arena; a pointer that is not pool-aligned makes arena creation
-   * throw.
+   * asks for `ARENA_SIZE - 16` bytes with `align = POOL_SIZE` (and no
+   * headroom) for each arena, and 8176 bytes with `align = 32` for each
+   * bitmap block; an arena pointer that is not pool-aligned makes arena
+   * creation throw.
    */
   mallocAligned(size: number, align: number, headroom?: number): Ptr;
   /** Store a u32 in the raw allocator's control structure (slot 0 is the pool's). */
@@ -79,9 +80,13 @@ export interface PoolStats extends AllocatorStats {
   bytesInUnusedPools: number;
   /** 48 bytes per pool in use. */
   bytesLostToPoolHeaders: number;
-  /** The tail of each pool in use too small for one more block. */
+  /** The tail of each pool in use too small for one more block (up to its limit). */
   bytesLostToQuantization: number;
-  /** Bytes before each arena's first pool: 0, arenas are pool-aligned. */
+  /**
+   * Arenas are pool-aligned, so nothing is lost before the first pool; this
+   * counts the 16 bytes at the end of each arena whose last pool is in use,
+   * where the next raw block's header sits.
+   */
   bytesLostToArenaAlignment: number;
   /**
    * Blocks handed out from the raw allocator (requests of 0 or > 512 bytes):

@@ -20,10 +20,11 @@
  *
  * Invariants:
  *   an object is on unused_arena_objects  iff  its address is 0
- *   address != 0  =>  address % POOL_SIZE == 0, the ARENA_SIZE bytes from it
- *                     are a live raw block, and every pool header in them has
- *                     arenaindex == id - 1 and (with checks) pool k's header
- *                     has bitmap == object bitmap + BITMAP_HEADER + 128 * k
+ *   address != 0  =>  address % POOL_SIZE == 0, the ARENA_SIZE - TAIL bytes
+ *                     from it are a live raw block, and pool k's header has
+ *                     arenaindex == id - 1, limit == POOL_SIZE (TAIL less for
+ *                     pool 63) and, with checks, its bitmap slice at bit
+ *                     k * BITS_PER_POOL of the arena's bitmap
  *   address != 0  =>  (bitmap != 0, a live raw block whose first word is
  *                     id - 1)  iff  checks
  *   narenas_currently_allocated == number of objects with address != 0
@@ -48,7 +49,7 @@ export function newArena(ctx: PoolContext): number {
   const base = allocateArenaBytes(ctx);
   let bitmap = 0;
   try {
-    if (checks) bitmap = ctx.raw.calloc(1, Arena.BITMAP_BLOCK_BYTES);
+    if (checks) bitmap = ctx.raw.mallocAligned(Arena.BITMAP_BLOCK_BYTES, Arena.BITMAP_ALIGN);
     if (getState(ctx.heap.u32, ctx.statePtr, St.UNUSED_ARENAS) === 0) growArenaTable(ctx);
   } catch (e) {
     if (bitmap !== 0) ctx.raw.free(bitmap);
@@ -66,9 +67,9 @@ export function newArena(ctx: PoolContext): number {
   return id;
 }
 
-/** ARENA_SIZE bytes on a pool boundary from the raw allocator; returns their address. */
+/** ARENA_SIZE - TAIL bytes on a pool boundary from the raw allocator; returns their address. */
 function allocateArenaBytes(ctx: PoolContext): number {
-  const base = ctx.raw.mallocAligned(Geo.ARENA_SIZE, Arena.ALIGN);
+  const base = ctx.raw.mallocAligned(Arena.BLOCK_BYTES, Arena.ALIGN);
   if ((base & Geo.POOL_MASK) !== 0) {
     ctx.raw.free(base);
     throw new PymemError(
@@ -92,17 +93,24 @@ function initArenaObject(u32: Uint32Array, ao: number, base: number, bitmap: num
 }
 
 /**
- * Write arenaindex and the bitmap address into every pool header of a new
- * arena, virgin pools included, so that address_in_range routes any pointer
- * into the arena to it and the checked free finds a clear bit for a pointer
- * into a pool that was never carved.
+ * Write arenaindex, limit and the bitmap slice into every pool header of a
+ * new arena, virgin pools included, so that address_in_range routes any
+ * pointer into the arena to it and the checked free finds a clear bit for a
+ * pointer into a pool that was never carved. Zeroes the bitmap.
  */
 function stampPoolHeaders(u32: Uint32Array, id: number, base: number, bitmap: number): void {
-  if (bitmap !== 0) u32[(bitmap >>> Geo.WORD_SHIFT) + Arena.W_BITMAP_ARENAINDEX] = id - 1;
+  const bitmapWord = (bitmap >>> Geo.WORD_SHIFT) + Arena.W_BITMAP_BITS;
+  if (bitmap !== 0) {
+    u32.fill(0, bitmapWord, bitmapWord + (Arena.BITMAP_BYTES >>> Geo.WORD_SHIFT));
+    u32[(bitmap >>> Geo.WORD_SHIFT) + Arena.W_BITMAP_ARENAINDEX] = id - 1;
+  }
   for (let k = 0; k < Arena.NTOTALPOOLS; k++) {
     const pw = (base + k * Geo.POOL_SIZE) >>> Geo.WORD_SHIFT;
+    const firstBit = k * Arena.BITS_PER_POOL;
     u32[pw + Hdr.W_ARENAINDEX] = id - 1;
-    u32[pw + Hdr.W_BITMAP] = bitmap === 0 ? 0 : bitmap + Arena.BITMAP_HEADER + k * Arena.BITMAP_BYTES_PER_POOL;
+    u32[pw + Hdr.W_LIMIT] = k === Arena.NTOTALPOOLS - 1 ? Arena.LAST_POOL_LIMIT : Geo.POOL_SIZE;
+    u32[pw + Hdr.W_BITMAP_WORD] = bitmap === 0 ? 0 : bitmapWord + (firstBit >>> Arena.BITS_PER_WORD_SHIFT);
+    u32[pw + Hdr.W_BITMAP_SHIFT] = bitmap === 0 ? 0 : firstBit & Arena.BIT_INDEX_MASK;
   }
 }
 

@@ -14,7 +14,7 @@
    bundler folds them into the code), not sets of choices: comparing a number
    with them is the point. */
 import { HeapCorruptionError } from '@pymem/core';
-import { Ao, aoWordAt, Arena, Geo, Hdr, numBlocks, St, usedpoolsHead } from './layout.js';
+import { Ao, aoWordAt, Arena, blocksIn, Geo, Hdr, St, usedpoolsHead } from './layout.js';
 import { getState, type PoolContext } from './state.js';
 
 function fail(invariant: string, ptr = 0, detail = ''): never {
@@ -34,8 +34,9 @@ interface Walk {
   usedPools: Map<number, number>;
   /** Scratch: one mark per granule of a pool. */
   marks: Uint8Array;
-  /** Word index of the bitmap of the pool being checked. */
+  /** Word index and starting bit of the bitmap slice of the pool being checked. */
   bitmapWord: number;
+  bitmapShift: number;
 }
 
 export function checkPoolHeap(ctx: PoolContext, checks: boolean): void {
@@ -52,6 +53,7 @@ export function checkPoolHeap(ctx: PoolContext, checks: boolean): void {
     usedPools: new Map(),
     marks: new Uint8Array(Geo.POOL_SIZE >>> Geo.ALIGNMENT_SHIFT),
     bitmapWord: 0,
+    bitmapShift: 0,
   };
   if (ctx.arenaTableWord !== w.tableWord || ctx.maxArenas !== w.maxarenas) {
     fail('the cached arena table place equals the state block arenas / maxarenas', st);
@@ -154,9 +156,15 @@ function checkArena(w: Walk, id: number): void {
     const pool = base + k * Geo.POOL_SIZE;
     const pw = pool >>> Geo.WORD_SHIFT;
     if (u32[pw + Hdr.W_ARENAINDEX] !== id - 1) fail('every pool header of an arena has its arenaindex', pool);
-    const slice = bitmap === 0 ? 0 : bitmap + Arena.BITMAP_HEADER + k * Arena.BITMAP_BYTES_PER_POOL;
-    if (u32[pw + Hdr.W_BITMAP] !== slice) fail("every pool header of an arena has its bitmap's address", pool);
-    w.bitmapWord = slice >>> Geo.WORD_SHIFT;
+    const limit = k === Arena.NTOTALPOOLS - 1 ? Arena.LAST_POOL_LIMIT : Geo.POOL_SIZE;
+    if (u32[pw + Hdr.W_LIMIT] !== limit) fail('every pool header of an arena has its limit', pool);
+    const firstBit = k * Arena.BITS_PER_POOL;
+    w.bitmapWord =
+      bitmap === 0 ? 0 : (bitmap >>> Geo.WORD_SHIFT) + Arena.W_BITMAP_BITS + (firstBit >>> Arena.BITS_PER_WORD_SHIFT);
+    w.bitmapShift = bitmap === 0 ? 0 : firstBit & Arena.BIT_INDEX_MASK;
+    if (u32[pw + Hdr.W_BITMAP_WORD] !== w.bitmapWord || u32[pw + Hdr.W_BITMAP_SHIFT] !== w.bitmapShift) {
+      fail("every pool header of an arena has its bitmap slice's place", pool);
+    }
     if (pool >= poolAddress) {
       if (w.checks) checkBitmapClear(w, pool, 'a virgin pool has no allocated bit');
     } else if (u32[pw + Hdr.W_COUNT] === 0) {
@@ -206,13 +214,14 @@ function checkUsedOrFullPool(w: Walk, pool: number): void {
   if (szidx >= Geo.NB_SMALL_SIZE_CLASSES) fail('szidx < 32 in a pool in use', pool, `szidx ${szidx}`);
   const size = (szidx + 1) << Geo.ALIGNMENT_SHIFT;
   const nextoffset = u32[pw + Hdr.W_NEXTOFFSET];
-  if (u32[pw + Hdr.W_MAXNEXTOFFSET] !== Geo.POOL_SIZE - size) fail('maxnextoffset == Geo.POOL_SIZE - block size', pool);
-  if (nextoffset < Hdr.OVERHEAD + 2 * size || nextoffset > Geo.POOL_SIZE || (nextoffset - Hdr.OVERHEAD) % size !== 0) {
+  const limit = u32[pw + Hdr.W_LIMIT];
+  if (u32[pw + Hdr.W_MAXNEXTOFFSET] !== limit - size) fail('maxnextoffset == limit - block size', pool);
+  if (nextoffset < Hdr.OVERHEAD + 2 * size || nextoffset > limit || (nextoffset - Hdr.OVERHEAD) % size !== 0) {
     fail('nextoffset is a block boundary past the first two blocks', pool, `nextoffset ${nextoffset}`);
   }
   const carved = (nextoffset - Hdr.OVERHEAD) / size;
   const count = u32[pw + Hdr.W_COUNT];
-  if (count > numBlocks(szidx)) fail('count <= blocks per pool', pool, `count ${count}`);
+  if (count > blocksIn(limit, szidx)) fail('count <= blocks per pool', pool, `count ${count}`);
   const nfree = walkFreeList(w, pool, size, nextoffset, carved);
   if (count + nfree !== carved)
     fail('count + free list length == carved blocks', pool, `${count} + ${nfree} != ${carved}`);
@@ -242,31 +251,33 @@ function walkFreeList(w: Walk, pool: number, size: number, nextoffset: number, c
   return n;
 }
 
-/** The pool's 32 bitmap words say exactly which carved blocks are allocated. */
+/** The pool's bitmap bit of granule g (FIRST_GRANULE..1023). */
+function bitOfGranule(w: Walk, g: number): number {
+  const i = w.bitmapShift + g - Arena.FIRST_GRANULE;
+  return (w.u32[w.bitmapWord + (i >>> Arena.BITS_PER_WORD_SHIFT)] >>> (i & Arena.BIT_INDEX_MASK)) & 1;
+}
+
+/** The pool's bitmap bits say exactly which carved blocks are allocated. */
 function checkBitmap(w: Walk, pool: number, size: number, nextoffset: number): void {
-  const { u32, marks } = w;
-  const first = w.bitmapWord;
-  for (let i = 0; i < Arena.BITMAP_WORDS_PER_POOL; i++) {
-    let expected = 0;
-    for (let bit = 0; bit < Arena.BITS_PER_WORD; bit++) {
-      const g = i * Arena.BITS_PER_WORD + bit;
-      const off = g << Geo.ALIGNMENT_SHIFT;
-      const isBlock = off >= Hdr.OVERHEAD && off < nextoffset && (off - Hdr.OVERHEAD) % size === 0;
-      if (isBlock && !marks[g]) expected |= 1 << bit;
-    }
-    if (u32[first + i] !== expected >>> 0) {
+  const { marks } = w;
+  for (let g = Arena.FIRST_GRANULE; g < Geo.POOL_SIZE >>> Geo.ALIGNMENT_SHIFT; g++) {
+    const off = g << Geo.ALIGNMENT_SHIFT;
+    const isBlock = off < nextoffset && (off - Hdr.OVERHEAD) % size === 0;
+    const expected = isBlock && !marks[g] ? 1 : 0;
+    if (bitOfGranule(w, g) !== expected) {
       fail(
         'allocated-block bit set iff the block is carved and not on the free list',
-        pool + i * Arena.BITS_PER_WORD * (1 << Geo.ALIGNMENT_SHIFT),
-        `bitmap word ${i} is ${u32[first + i]}, expected ${expected >>> 0}`,
+        pool + off,
+        `bit is ${1 - expected}, expected ${expected}`,
       );
     }
   }
 }
 
 function checkBitmapClear(w: Walk, pool: number, invariant: string): void {
-  const first = w.bitmapWord;
-  for (let i = 0; i < Arena.BITMAP_WORDS_PER_POOL; i++) if (w.u32[first + i] !== 0) fail(invariant, pool);
+  for (let g = Arena.FIRST_GRANULE; g < Geo.POOL_SIZE >>> Geo.ALIGNMENT_SHIFT; g++) {
+    if (bitOfGranule(w, g) !== 0) fail(invariant, pool + (g << Geo.ALIGNMENT_SHIFT));
+  }
 }
 
 /* ------------------------------------------------------------ usedpools */

@@ -4,34 +4,30 @@
  *
  * ## Arena (ARENA_SIZE = 1 MiB, `base` is POOL_SIZE-aligned)
  *
- * An arena is one raw block of exactly ARENA_SIZE bytes from
- * `raw.mallocAligned(ARENA_SIZE, POOL_SIZE)`: its data starts on a pool
- * boundary, so it holds MAX_POOLS_IN_ARENA whole pools and `p & ~POOL_MASK`
- * is the pool of any block. This is CPython's scheme for an arena that mmap
- * happened to place on a pool boundary (ntotalpools 64, nothing lost to
- * alignment). The raw allocator's block header sits just before `base`, in
- * bytes that belong to the raw allocator, not to the arena.
+ * An arena is one raw block from `raw.mallocAligned(ARENA_SIZE - TAIL,
+ * POOL_SIZE)`: its data starts on a pool boundary, so it holds
+ * MAX_POOLS_IN_ARENA pools and `p & ~POOL_MASK` is the pool of any block.
+ * This is CPython's scheme for an arena that mmap happened to place on a
+ * pool boundary (ntotalpools 64, no pool lost to alignment).
  *
  * ```
- *       base-16   base        +16 KiB      +32 KiB              +1008 KiB      +1 MiB
- *  ... -+--------+------------+------------+------- ... --------+--------------+- ...
- *       | raw    |  pool 0    |  pool 1    |   pools 2 .. 62    |  pool 63     |
- *       | header |            |            |                    |              |
- *       | (tlsf) |            |            |                    |              |
- *  ... -+--------+------------+------------+------- ... --------+--------------+- ...
- *                |<--------------- NTOTALPOOLS = 64 pools ---------------------->|
- *
- *  bitmap block (option `checks`): a raw block of its own per arena
- *  bitmap     +16         +144        +272                         +8080       +8208
- *  +----------+-----------+-----------+----------- ... -----------+-----------+
- *  | arena-   | pool 0    | pool 1    |   pools 2 .. 62           | pool 63   |
- *  | index    | 1024 bits | 1024 bits |   128 bytes each          | 1024 bits |
- *  +----------+-----------+-----------+----------- ... -----------+-----------+
+ *       base-16   base        +16 KiB            +1008 KiB          +1 MiB-16 +1 MiB
+ *  ... -+--------+------------+------- ... -------+------------------+--------+------------ ...
+ *       | raw    |  pool 0    |  pools 1 .. 62    |  pool 63         | raw    | next arena
+ *       | header |            |                   |  (limit 16368)   | header | (or any raw
+ *       | (tlsf) |            |                   |                  | (tlsf) |  block)
+ *  ... -+--------+------------+------- ... -------+------------------+--------+------------ ...
+ *                |<---------------- the arena's raw block ---------->|
+ *                |<------------------- NTOTALPOOLS = 64 pools ------------------>|
  * ```
  *
- * The bitmap block's first word is its arena's index, so that free() can
- * tell in O(1) that a pointer handed to it is a bitmap block (the pool's own
- * metadata) and refuse it: `arenas[u32[ptr]].bitmap === ptr`.
+ * TAIL: the raw block is 16 bytes short of ARENA_SIZE, so that the next raw
+ * block's header fits in the arena's last 16 bytes and the next arena can
+ * start exactly where this one ends (arenas allocated one after another at
+ * the heap's top then tile it with no gap). Only pool 63 is shorter: each
+ * pool header holds its `limit` (POOL_SIZE, or POOL_SIZE - TAIL for pool 63),
+ * and 16336 = 16 * 1021 with 1021 prime, so only the 16-byte class loses a
+ * block there (1020 instead of 1021); every other class loses tail bytes.
  *
  * Arenas are aligned to POOL_SIZE, not ARENA_SIZE: a raw block between two
  * arenas then costs only its own bytes, where an ARENA_SIZE alignment made
@@ -40,25 +36,46 @@
  * but CPython's address_in_range (allocator.ts): the arenaindex in the pool
  * header at `p & ~POOL_MASK`, checked against that arena's address.
  *
- * Every pool header of an arena, virgin pools included, has its arenaindex
- * and bitmap words written when the arena is created, so every pointer into
- * a live arena routes to it and finds its bitmap.
+ * Every pool header of an arena, virgin pools included, has its arenaindex,
+ * limit and bitmap words written when the arena is created, so every pointer
+ * into a live arena routes to it and finds its bitmap.
  *
  * ## Allocated-block bitmap (option `checks`, on by default)
  *
- * One bit per 16-byte granule of a pool, 128 bytes per pool; the pool header
- * holds the address of its pool's 128 bytes, so a block's bit comes from
- * its address and its own pool header:
+ * A raw block of its own per arena, BITMAP_BLOCK_BYTES = 8176 bytes: one bit
+ * per 16-byte granule after each pool's header (BITS_PER_POOL = 1021), the
+ * pools' bits packed back to back, then the arena's index:
  *
  * ```
- *   word = (pool.bitmap >>> WORD_SHIFT) + ((p & POOL_MASK) >>> BITMAP_WORD_SHIFT)
- *   bit  = (p >>> ALIGNMENT_SHIFT) & 31
+ *  bitmap  +4: bit 0      bit 1021       bit 2042            bit 64323     +8172  +8176
+ *  +-------+--------------+--------------+------- ... -------+-------------+------+
+ *  | arena | pool 0:      | pool 1       | pools 2 .. 62     | pool 63     | pad  |
+ *  | index | 1021 bits    |              |                   |             |      |
+ *  +-------+--------------+--------------+------- ... -------+-------------+------+
+ *
+ *  pool header: bitmap_word  = word index of the word holding the pool's first bit
+ *               bitmap_shift = that bit's place in the word: (k * 1021) & 31
+ *  block p:     g = bitmap_shift + ((p & POOL_MASK) >>> ALIGNMENT_SHIFT) - FIRST_GRANULE
+ *               word = bitmap_word + (g >>> 5), bit = g & 31
  * ```
+ *
+ * Packing (1021 bits, not 1024, per pool) makes the block 8176 bytes rather
+ * than 8192, and that is what lets two of them, with their 16-byte raw
+ * headers, fill the 16 KiB - 16 bytes between two arenas when a bitmap
+ * block lands on the heap's top between them (it is asked for with
+ * BITMAP_ALIGN so that the raw allocator searches first-fit: layout tests
+ * check the sizes).
+ *
+ * The bitmap block's first word is its arena's index, so that free() can
+ * tell in O(1) that a pointer handed to it is a bitmap block (the pool's own
+ * metadata) and refuse it: `arenas[u32[ptr]].bitmap === ptr`. The word read
+ * sits next to the raw block's header, which the raw free reads anyway.
  *
  * Invariant: a bit is set iff its granule starts a block that is allocated.
- * Granules of the pool header and tail never start a block, so their bits
- * are always clear: a 16-byte-aligned p in a live arena whose bit is set is
- * an allocated block, with nothing more to check.
+ * Tail granules never start a block, so their bits are always clear, and
+ * header granules have no bit: a 16-byte-aligned p past its pool's header,
+ * in a live arena, whose bit is set is an allocated block, with nothing more
+ * to check.
  *
  * ## Pool (POOL_SIZE = 16 KiB, pool-aligned: `pool = p & ~POOL_MASK`)
  *
@@ -77,9 +94,11 @@
  *  +16  arenaindex     index of the arena object (written for every pool of the arena)
  *  +20  szidx          size class (DUMMY_SIZE_IDX while being set up)
  *  +24  nextoffset     offset of the first virgin block
- *  +28  maxnextoffset  largest valid nextoffset (POOL_SIZE - block size)
- *  +32  bitmap         address of this pool's 128 bitmap bytes (0 without checks)
- *  +36  (padding to CPython's 64-bit header size)
+ *  +28  maxnextoffset  largest valid nextoffset (limit - block size)
+ *  +32  bitmap_word    word index of the pool's first bitmap bit (0 without checks)
+ *  +36  bitmap_shift   place of that bit in its word (0 without checks)
+ *  +40  limit          usable bytes of the pool: POOL_SIZE, TAIL less for pool 63
+ *  +44  (padding to CPython's 64-bit header size)
  *
  *  free block: +0 next free block of the same pool (0 ends the list)
  * ```
@@ -161,7 +180,9 @@ export const enum Hdr {
   SZIDX = ARENAINDEX + Geo.WORD,
   NEXTOFFSET = SZIDX + Geo.WORD,
   MAXNEXTOFFSET = NEXTOFFSET + Geo.WORD,
-  BITMAP = MAXNEXTOFFSET + Geo.WORD,
+  BITMAP_WORD = MAXNEXTOFFSET + Geo.WORD,
+  BITMAP_SHIFT = BITMAP_WORD + Geo.WORD,
+  LIMIT = BITMAP_SHIFT + Geo.WORD,
 
   W_COUNT = COUNT >>> Geo.WORD_SHIFT,
   W_FREEBLOCK = FREEBLOCK >>> Geo.WORD_SHIFT,
@@ -171,7 +192,9 @@ export const enum Hdr {
   W_SZIDX = SZIDX >>> Geo.WORD_SHIFT,
   W_NEXTOFFSET = NEXTOFFSET >>> Geo.WORD_SHIFT,
   W_MAXNEXTOFFSET = MAXNEXTOFFSET >>> Geo.WORD_SHIFT,
-  W_BITMAP = BITMAP >>> Geo.WORD_SHIFT,
+  W_BITMAP_WORD = BITMAP_WORD >>> Geo.WORD_SHIFT,
+  W_BITMAP_SHIFT = BITMAP_SHIFT >>> Geo.WORD_SHIFT,
+  W_LIMIT = LIMIT >>> Geo.WORD_SHIFT,
 
   /**
    * CPython's 64-bit pool header: four pointer-sized members (count's union,
@@ -186,9 +209,14 @@ export const enum Hdr {
   DUMMY_SIZE_IDX = 0xffff,
 }
 
-/** Blocks in a pool of size class `szidx` (CPython's NUMBLOCKS). */
+/** Blocks in a whole pool of size class `szidx` (CPython's NUMBLOCKS). */
 export function numBlocks(szidx: number): number {
-  return ((Geo.POOL_SIZE - Hdr.OVERHEAD) / ((szidx + 1) << Geo.ALIGNMENT_SHIFT)) | 0;
+  return blocksIn(Geo.POOL_SIZE, szidx);
+}
+
+/** Blocks of size class `szidx` in a pool whose first `limit` bytes are usable (its LIMIT word). */
+export function blocksIn(limit: number, szidx: number): number {
+  return ((limit - Hdr.OVERHEAD) / ((szidx + 1) << Geo.ALIGNMENT_SHIFT)) | 0;
 }
 
 /* --------------------------------------------------------------- arenas */
@@ -199,26 +227,44 @@ export const enum Arena {
   ALIGN = Geo.POOL_SIZE,
   /** Pools per arena: all of them, as the arena is pool-aligned. */
   NTOTALPOOLS = Geo.MAX_POOLS_IN_ARENA,
-  /** Bytes per arena before its first pool ("bytes lost to arena alignment"): none. */
-  ALIGNMENT_LOSS = Geo.ARENA_SIZE - NTOTALPOOLS * Geo.POOL_SIZE,
+  /**
+   * The last TAIL bytes of an arena's span are not the arena's: the raw
+   * block is that much shorter, so the next raw block's header (tlsf's
+   * BLOCK_OVERHEAD) sits there and the next arena can start right at the end
+   * of this one. Only the last pool is shorter: it loses its last 16-byte
+   * block, every other class loses only tail bytes (16336 = 16 * 1021 and
+   * 1021 is prime, so no other block size divides it).
+   */
+  TAIL = Geo.ALIGNMENT,
+  /** Bytes of the raw block of an arena. */
+  BLOCK_BYTES = Geo.ARENA_SIZE - TAIL,
+  /** LIMIT of the last pool of an arena. */
+  LAST_POOL_LIMIT = Geo.POOL_SIZE - TAIL,
 
-  BITS_PER_BYTE_SHIFT = 3,
-  BITS_PER_WORD_SHIFT = Geo.WORD_SHIFT + BITS_PER_BYTE_SHIFT,
+  BITS_PER_WORD_SHIFT = Geo.WORD_SHIFT + 3,
   BITS_PER_WORD = 1 << BITS_PER_WORD_SHIFT,
   BIT_INDEX_MASK = BITS_PER_WORD - 1,
-  /** `(p & POOL_MASK) >>> BITMAP_WORD_SHIFT` is the bitmap word of p within its pool's bitmap. */
-  BITMAP_WORD_SHIFT = Geo.ALIGNMENT_SHIFT + BITS_PER_WORD_SHIFT,
-  /** Bitmap bytes per pool: one bit per granule. */
-  BITMAP_BYTES_PER_POOL = Geo.POOL_SIZE >>> (Geo.ALIGNMENT_SHIFT + BITS_PER_BYTE_SHIFT),
-  BITMAP_WORDS_PER_POOL = BITMAP_BYTES_PER_POOL >>> Geo.WORD_SHIFT,
-  /** Bitmap bytes of the whole arena (8 KiB). */
-  BITMAP_BYTES = NTOTALPOOLS * BITMAP_BYTES_PER_POOL,
-  /** The bitmap block starts with its arena's index, padded to ALIGNMENT; then the bitmaps. */
+  /** Granules of a pool header: never a block, so they have no bit. */
+  FIRST_GRANULE = Hdr.OVERHEAD >>> Geo.ALIGNMENT_SHIFT,
+  /** Bits per pool: one per granule after the header (1021). */
+  BITS_PER_POOL = (Geo.POOL_SIZE >>> Geo.ALIGNMENT_SHIFT) - FIRST_GRANULE,
+  /** The bitmap block starts with its arena's index... */
   BITMAP_ARENAINDEX = 0,
   W_BITMAP_ARENAINDEX = BITMAP_ARENAINDEX >>> Geo.WORD_SHIFT,
-  BITMAP_HEADER = Geo.ALIGNMENT,
-  /** Bytes of an arena's bitmap block. */
-  BITMAP_BLOCK_BYTES = BITMAP_HEADER + BITMAP_BYTES,
+  /** ...then come the bits. */
+  BITMAP_BITS = BITMAP_ARENAINDEX + Geo.WORD,
+  W_BITMAP_BITS = BITMAP_BITS >>> Geo.WORD_SHIFT,
+  /** Bitmap bytes of an arena: the pools' bits packed back to back, in whole words (8168). */
+  BITMAP_BYTES = ((NTOTALPOOLS * BITS_PER_POOL + BIT_INDEX_MASK) >>> BITS_PER_WORD_SHIFT) << Geo.WORD_SHIFT,
+  /** Bytes of an arena's bitmap block (8176). */
+  BITMAP_BLOCK_BYTES = (BITMAP_BITS + BITMAP_BYTES + Geo.ALIGNMENT_MASK) & ~Geo.ALIGNMENT_MASK,
+  /**
+   * Alignment asked for a bitmap block. Any alignment above 16 makes tlsf
+   * search first-fit from the block's own size upwards, so a bitmap block
+   * lands in the (16 KiB - 32 - 8176)-byte gap another bitmap block left
+   * between two arenas, if there is one, rather than at the heap's top.
+   */
+  BITMAP_ALIGN = 2 * Geo.ALIGNMENT,
 }
 
 /** The arena object: byte offsets, word indices, size (padded to a power of two). */
@@ -301,14 +347,23 @@ export function poolWord(p: number): number {
   return (p >>> Geo.POOL_BITS) << Geo.POOL_WORD_SHIFT;
 }
 
-/** Word index of p's allocated-block bitmap word (read from its pool header; checks on). */
-export function bitmapWord(u32: Uint32Array, p: number): number {
-  return (u32[poolWord(p) + Hdr.W_BITMAP] >>> Geo.WORD_SHIFT) + ((p & Geo.POOL_MASK) >>> Arena.BITMAP_WORD_SHIFT);
+/**
+ * Bit index of block p from the first word of its pool's bitmap slice
+ * (checks on; p past its pool's header). Word: `bitmap word + (g >>> 5)`,
+ * bit: `g & 31`.
+ */
+export function bitmapIndex(u32: Uint32Array, p: number): number {
+  return u32[poolWord(p) + Hdr.W_BITMAP_SHIFT] + ((p & Geo.POOL_MASK) >>> Geo.ALIGNMENT_SHIFT) - Arena.FIRST_GRANULE;
 }
 
-/** p's bit within its bitmap word. */
-export function bitmapBit(p: number): number {
-  return 1 << ((p >>> Geo.ALIGNMENT_SHIFT) & Arena.BIT_INDEX_MASK);
+/** Word index of block p's allocated-block bitmap word (checks on; p past its pool's header). */
+export function bitmapWord(u32: Uint32Array, p: number): number {
+  return u32[poolWord(p) + Hdr.W_BITMAP_WORD] + (bitmapIndex(u32, p) >>> Arena.BITS_PER_WORD_SHIFT);
+}
+
+/** Block p's bit within its bitmap word. */
+export function bitmapBit(u32: Uint32Array, p: number): number {
+  return 1 << (bitmapIndex(u32, p) & Arena.BIT_INDEX_MASK);
 }
 
 /** Pool address of p (CPython's POOL_ADDR). */
@@ -332,12 +387,15 @@ export const POOL_ARENAINDEX: number = Hdr.ARENAINDEX;
 export const POOL_SZIDX: number = Hdr.SZIDX;
 export const POOL_NEXTOFFSET: number = Hdr.NEXTOFFSET;
 export const POOL_MAXNEXTOFFSET: number = Hdr.MAXNEXTOFFSET;
-export const POOL_BITMAP: number = Hdr.BITMAP;
+export const POOL_BITMAP_WORD: number = Hdr.BITMAP_WORD;
+export const POOL_BITMAP_SHIFT: number = Hdr.BITMAP_SHIFT;
+export const POOL_LIMIT: number = Hdr.LIMIT;
 export const ARENA_ALIGN: number = Arena.ALIGN;
 export const NTOTALPOOLS: number = Arena.NTOTALPOOLS;
-export const ARENA_ALIGNMENT_LOSS: number = Arena.ALIGNMENT_LOSS;
-export const BITMAP_BYTES_PER_POOL: number = Arena.BITMAP_BYTES_PER_POOL;
+export const ARENA_TAIL: number = Arena.TAIL;
+export const BITS_PER_POOL: number = Arena.BITS_PER_POOL;
 export const BITMAP_BYTES: number = Arena.BITMAP_BYTES;
+export const BITMAP_BLOCK_BYTES: number = Arena.BITMAP_BLOCK_BYTES;
 export const AO_ADDRESS: number = Ao.ADDRESS;
 export const AO_POOL_ADDRESS: number = Ao.POOL_ADDRESS;
 export const AO_NFREEPOOLS: number = Ao.NFREEPOOLS;

@@ -2,10 +2,11 @@
  * Pools: the three states a carved pool moves between, and the lists that
  * hold it in each (pool layout in layout.ts).
  *
- *   used   1 <= count < numBlocks(szidx). On the circular doubly linked list
+ *   used   1 <= count < blocks (numBlocks(szidx), one less for 16-byte
+ *          blocks in an arena's last pool: blocksIn(limit, szidx)). On the circular doubly linked list
  *          usedpools[szidx], whose head is a fake pool header in the state
  *          block. freeblock != 0: a used pool always has a block to give.
- *   full   count == numBlocks(szidx). On no list; nextpool/prevpool are
+ *   full   count == blocks. On no list; nextpool/prevpool are
  *          meaningless. freeblock == 0 and no virgin block is left.
  *   empty  count == 0. On its arena's singly linked freepools list (through
  *          nextpool). Keeps its szidx, free list and nextoffset, so reusing it
@@ -24,7 +25,7 @@
  *
  * Invariants, for a carved pool of block size s:
  *   POOL_OVERHEAD + 2s <= nextoffset, (nextoffset - POOL_OVERHEAD) % s == 0
- *   maxnextoffset == POOL_SIZE - s
+ *   maxnextoffset == limit - s  (limit: POOL_SIZE, TAIL less in an arena's last pool)
  *   count + length(free list) == (nextoffset - POOL_OVERHEAD) / s   (carved blocks)
  *   every free-list block is carved and block-aligned, the list has no cycle
  *   freeblock == 0  iff  the pool is full
@@ -119,7 +120,7 @@ function initPool(u32: Uint32Array, pool: Ptr, szidx: number): Ptr {
   const bp = pool + Hdr.OVERHEAD;
   u32[pw + Hdr.W_SZIDX] = szidx;
   u32[pw + Hdr.W_NEXTOFFSET] = Hdr.OVERHEAD + 2 * size;
-  u32[pw + Hdr.W_MAXNEXTOFFSET] = Geo.POOL_SIZE - size;
+  u32[pw + Hdr.W_MAXNEXTOFFSET] = u32[pw + Hdr.W_LIMIT] - size;
   u32[pw + Hdr.W_FREEBLOCK] = bp + size;
   u32[(bp + size) >>> Geo.WORD_SHIFT] = 0;
   return bp;

@@ -9,7 +9,7 @@
    bundler folds them into the code), not sets of choices: comparing a number
    with them is the point. */
 import type { PoolStats, SizeClassStats } from './api.js';
-import { Ao, aoWordAt, Arena, Geo, Hdr, numBlocks, St } from './layout.js';
+import { Ao, aoWordAt, blocksIn, Geo, Hdr, St } from './layout.js';
 import { getState, type PoolContext } from './state.js';
 
 /** Gather every figure; cost is proportional to the number of pools. */
@@ -19,6 +19,7 @@ export function collectStats(ctx: PoolContext): PoolStats {
   const classes = emptySizeClasses();
   let narenas = 0;
   let unusedPools = 0;
+  const lost = { quantization: 0, tails: 0 };
   const tableWord = getState(u32, st, St.ARENAS) >>> Geo.WORD_SHIFT;
   const maxarenas = getState(u32, st, St.MAXARENAS);
   for (let id = 1; id <= maxarenas; id++) {
@@ -33,12 +34,15 @@ export function collectStats(ctx: PoolContext): PoolStats {
       const count = u32[pw + Hdr.W_COUNT];
       if (count === 0) continue; // an empty pool: counted in unusedPools
       const c = classes[u32[pw + Hdr.W_SZIDX]];
+      const limit = u32[pw + Hdr.W_LIMIT];
       c.pools++;
       c.blocksInUse += count;
-      c.availableBlocks += numBlocks(c.sizeClass) - count;
+      c.availableBlocks += blocksIn(limit, c.sizeClass) - count;
+      lost.quantization += (limit - Hdr.OVERHEAD) % c.blockSize;
+      lost.tails += Geo.POOL_SIZE - limit;
     }
   }
-  return summarize(ctx, classes, narenas, unusedPools);
+  return summarize(ctx, classes, narenas, unusedPools, lost);
 }
 
 function emptySizeClasses(): SizeClassStats[] {
@@ -55,20 +59,31 @@ function emptySizeClasses(): SizeClassStats[] {
   return classes;
 }
 
-function summarize(ctx: PoolContext, classes: SizeClassStats[], narenas: number, unusedPools: number): PoolStats {
+/**
+ * Tricky: an unused pool counts POOL_SIZE bytes (CPython's "unused pools *
+ * 16384 bytes" line) even when it is an arena's last pool, whose last TAIL
+ * bytes hold the next raw block's header. A last pool in use counts them as
+ * lost to arena alignment instead, so that the figures still add up to the
+ * arena bytes.
+ */
+function summarize(
+  ctx: PoolContext,
+  classes: SizeClassStats[],
+  narenas: number,
+  unusedPools: number,
+  lost: { quantization: number; tails: number },
+): PoolStats {
   const u32 = ctx.heap.u32;
   const st = ctx.statePtr;
   let allocatedBlocks = 0;
   let bytesInAllocatedBlocks = 0;
   let bytesInAvailableBlocks = 0;
   let bytesLostToPoolHeaders = 0;
-  let bytesLostToQuantization = 0;
   for (const c of classes) {
     allocatedBlocks += c.blocksInUse;
     bytesInAllocatedBlocks += c.blocksInUse * c.blockSize;
     bytesInAvailableBlocks += c.availableBlocks * c.blockSize;
     bytesLostToPoolHeaders += c.pools * Hdr.OVERHEAD;
-    bytesLostToQuantization += c.pools * ((Geo.POOL_SIZE - Hdr.OVERHEAD) % c.blockSize);
   }
   const total = getState(u32, st, St.NARENAS_TOTAL);
   const raw = ctx.raw.stats();
@@ -94,8 +109,8 @@ function summarize(ctx: PoolContext, classes: SizeClassStats[], narenas: number,
     unusedPools,
     bytesInUnusedPools,
     bytesLostToPoolHeaders,
-    bytesLostToQuantization,
-    bytesLostToArenaAlignment: narenas * Arena.ALIGNMENT_LOSS,
+    bytesLostToQuantization: lost.quantization,
+    bytesLostToArenaAlignment: lost.tails,
     rawAllocatedBlocks,
     rawAllocatedBytes,
   };

@@ -38,7 +38,7 @@ export function poolPointerProblem(u32: Uint32Array, st: number, p: number, chec
       `interior pointer: ${into} bytes into the ${size}-byte block at ${formatPtr(p - into)}`,
     );
   }
-  if (off + size > Geo.POOL_SIZE) {
+  if (off + size > u32[pw + Hdr.W_LIMIT]) {
     return new InvalidFreeError(
       p,
       `it lies in the unused tail of the pool at ${formatPtr(pool)}, past its last ${size}-byte block`,
@@ -48,7 +48,7 @@ export function poolPointerProblem(u32: Uint32Array, st: number, p: number, chec
     return new InvalidFreeError(p, `never allocated: the pool at ${formatPtr(pool)} has not carved that block yet`);
   }
   if (u32[pw + Hdr.W_COUNT] === 0) return new DoubleFreeError(p); // its pool is empty: every block in it is free
-  if (checks ? (u32[bitmapWord(u32, p)] & bitmapBit(p)) === 0 : onFreeList(u32, pool, p, szidx))
+  if (checks ? (u32[bitmapWord(u32, p)] & bitmapBit(u32, p)) === 0 : onFreeList(u32, pool, p, szidx))
     return new DoubleFreeError(p);
   return null;
 }

@@ -4,7 +4,8 @@ import {
   AO_BITMAP,
   AO_NFREEPOOLS,
   POOL_ARENAINDEX,
-  POOL_BITMAP,
+  POOL_BITMAP_SHIFT,
+  POOL_LIMIT,
   POOL_COUNT,
   POOL_FREEBLOCK,
   POOL_NEXTPOOL,
@@ -79,14 +80,14 @@ describe.each(BACKENDS)('checkHeap() finds broken invariants (%s heap)', (backen
     [
       'bitmap bit set on a free block',
       ({ a, freed }) => {
-        a.heap.u32[bitmapWord(a.heap.u32, freed)] |= bitmapBit(freed);
+        a.heap.u32[bitmapWord(a.heap.u32, freed)] |= bitmapBit(a.heap.u32, freed);
       },
       /allocated-block bit set iff/,
     ],
     [
       'bitmap bit cleared on a live block',
       ({ a, used }) => {
-        a.heap.u32[bitmapWord(a.heap.u32, used)] &= ~bitmapBit(used);
+        a.heap.u32[bitmapWord(a.heap.u32, used)] &= ~bitmapBit(a.heap.u32, used);
       },
       /allocated-block bit set iff/,
     ],
@@ -128,9 +129,14 @@ describe.each(BACKENDS)('checkHeap() finds broken invariants (%s heap)', (backen
       /has its arenaindex/,
     ],
     [
-      "a pool header's bitmap address",
-      ({ a, used }) => setWord(a, poolOf(used) + POOL_BITMAP, word(a, poolOf(used) + POOL_BITMAP) + 128),
-      /bitmap's address/,
+      "a pool header's bitmap slice",
+      ({ a, used }) => setWord(a, poolOf(used) + POOL_BITMAP_SHIFT, word(a, poolOf(used) + POOL_BITMAP_SHIFT) ^ 1),
+      /bitmap slice's place/,
+    ],
+    [
+      "a pool header's limit",
+      ({ a, used }) => setWord(a, poolOf(used) + POOL_LIMIT, POOL_SIZE - 16),
+      /has its limit/,
     ],
     [
       "the bitmap block's arena index",

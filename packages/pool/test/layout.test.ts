@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as core from '@pymem/core';
 import { Arena, Geo, Hdr, St } from '../src/layout.js';
-import { numBlocks } from '../src/index.js';
+import { blocksIn, numBlocks } from '../src/index.js';
+import { BLOCK_OVERHEAD } from '@pymem/tlsf';
 
 describe('the layout constants the hot paths fold in', () => {
   it('mirror @pymem/core and @pymem/tlsf exactly', () => {
@@ -38,14 +39,23 @@ describe('the layout constants the hot paths fold in', () => {
     expect(Hdr.OVERHEAD).toBe(48);
     expect(numBlocks(0)).toBe(1021);
     expect(numBlocks(31)).toBe(31);
-    // A pool-aligned arena: every slot is a pool, nothing lost to alignment.
+    // A pool-aligned arena: every slot is a pool.
     expect(Arena.NTOTALPOOLS).toBe(64);
-    expect(Arena.ALIGNMENT_LOSS).toBe(0);
-    // One bitmap bit per granule: 128 bytes per pool, 8 KiB per arena, plus the arena index.
-    expect(Arena.BITMAP_BYTES_PER_POOL * 8 * 16).toBe(core.POOL_SIZE);
-    expect(Arena.BITMAP_BLOCK_BYTES).toBe(8192 + 16);
-    // The pool header's bitmap word is inside CPython's 48 bytes.
-    expect(Hdr.BITMAP + 4).toBeLessThanOrEqual(Hdr.OVERHEAD);
+    // The arena's raw block leaves room for exactly one raw block header at its end.
+    expect(Arena.TAIL).toBe(BLOCK_OVERHEAD);
+    expect(Arena.BLOCK_BYTES).toBe(core.ARENA_SIZE - BLOCK_OVERHEAD);
+    // ...which costs the last pool one 16-byte block and no other class anything:
+    // 16336 = 16 * 1021, and 1021 is prime.
+    expect(blocksIn(Arena.LAST_POOL_LIMIT, 0)).toBe(numBlocks(0) - 1);
+    for (let sz = 1; sz < 32; sz++) expect(blocksIn(Arena.LAST_POOL_LIMIT, sz)).toBe(numBlocks(sz));
+    // One bitmap bit per granule after the header: 1021 per pool, packed.
+    expect(Arena.BITS_PER_POOL).toBe(1021);
+    expect(Arena.BITMAP_BYTES).toBe(8168);
+    expect(Arena.BITMAP_BLOCK_BYTES).toBe(8176);
+    // Two bitmap blocks and their headers fit in the slot between two arenas.
+    expect(2 * (Arena.BITMAP_BLOCK_BYTES + BLOCK_OVERHEAD)).toBeLessThanOrEqual(core.POOL_SIZE);
+    // The pool header's own words are inside CPython's 48 bytes.
+    expect(Hdr.LIMIT + 4).toBeLessThanOrEqual(Hdr.OVERHEAD);
     // The fake usedpools header of class 0 stays inside the state block.
     expect(St.USEDPOOLS - Hdr.NEXTPOOL).toBeGreaterThanOrEqual(0);
   });

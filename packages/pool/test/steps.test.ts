@@ -3,6 +3,7 @@ import { ARENA_SIZE, POOL_SIZE } from '@pymem/core';
 import {
   AO_ADDRESS,
   ARENA_OBJECT_SIZE,
+  ARENA_TAIL,
   NTOTALPOOLS,
   POOL_ARENAINDEX,
   POOL_OVERHEAD,
@@ -21,12 +22,15 @@ function blockAt(base: number, k: number, size: number, i = 0): number {
  * Where tlsf places the arenas of a fresh heap. Offset 0 holds tlsf's control
  * structure, then come the pool's state block and arena table: the first
  * pool boundary after them is 16 KiB. The first arena's bitmap block goes in
- * the free bytes below it; the second's right after the first arena, so the
- * second arena starts on the next pool boundary after that.
+ * the free bytes below it. The second arena starts right where the first
+ * ends (the first's raw block is ARENA_TAIL short: the second's header sits
+ * there); its bitmap block goes on top of it, so the third arena starts on
+ * the next pool boundary after that, and the third's bitmap block fills the
+ * gap that leaves.
  */
 const A1 = 0x4000;
-const A2 = 0x108000;
-const A3 = 0x20c000;
+const A2 = 0x104000;
+const A3 = 0x208000;
 
 /** Fill one pool of 512-byte blocks; returns its blocks. */
 function fillPool512(a: PoolAllocator): number[] {
@@ -192,6 +196,23 @@ describe.each(BACKENDS)('step by step on a fresh %s heap', (backend) => {
     a.checkHeap();
     // A fresh arena after trim starts over at the lowest place.
     expect(a.malloc(16)).toBe(blockAt(A1, 0, 16));
+    a.checkHeap();
+  });
+
+  it("gives an arena's last pool one 16-byte block fewer: the next arena's raw header sits there", () => {
+    const a = freshPool(backend);
+    const blocks: number[] = [];
+    for (let i = 0; i < NTOTALPOOLS * numBlocks(0) - 1; i++) blocks.push(a.malloc(16));
+    // Pool 63's last block would be the 16 bytes before A2, where the second arena's header goes.
+    expect(blocks[blocks.length - 1]).toBe(A2 - 32);
+    expect(a.stats().arenasAllocatedCurrent).toBe(1);
+    expect(a.malloc(16)).toBe(blockAt(A2, 0, 16));
+    const s = a.stats();
+    expect([s.arenasAllocatedCurrent, s.bytesLostToArenaAlignment, s.sizeClasses[0].availableBlocks]).toEqual([
+      2,
+      ARENA_TAIL,
+      numBlocks(0) - 1,
+    ]);
     a.checkHeap();
   });
 
