@@ -346,12 +346,20 @@ export class PoolAllocator implements Allocator, PoolContext {
 
   /**
    * Give back every wholly free arena, including the one CPython keeps to
-   * avoid thrashing (and, with no arena left, shrink a grown arena table), so
-   * that the raw allocator can return the heap's top. Returns the arenas
-   * released.
+   * avoid thrashing (and, with no arena left, shrink a grown arena table),
+   * then have the raw allocator return the heap's free top. Returns the
+   * arenas released.
+   *
+   * Tricky: the raw trim is explicit. A raw free() trims on its own only
+   * once the free top reaches the raw trim threshold (tlsf: 256 KiB) or the
+   * raw heap is empty, which it never is (the state block and arena table
+   * stay); a top smaller than that (a freed raw block, a bitmap block under
+   * the last arena) would otherwise keep the heap above its first size.
    */
   trim(): number {
-    return releaseFreeArenas(this);
+    const released = releaseFreeArenas(this);
+    this.raw.trim?.();
+    return released;
   }
 
   /* ----------------------------------------------------------- helpers */

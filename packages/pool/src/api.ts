@@ -14,6 +14,14 @@ export interface PoolRawAllocator extends RawAllocator {
    * creation throw.
    */
   mallocAligned(size: number, align: number, headroom?: number): Ptr;
+  /**
+   * Give the free top of the heap back now, whatever threshold the raw
+   * allocator's own free() trims at (C's `malloc_trim(0)`); returns the
+   * bytes given back. The pool's trim() calls it after releasing its arenas:
+   * without it, a free top below that threshold stays (the state block and
+   * arena table are always live, so the raw heap is never empty).
+   */
+  trim?(): number;
   /** Store a u32 in the raw allocator's control structure (slot 0 is the pool's). */
   setAnchor?(index: number, value: number): void;
   getAnchor?(index: number): number;

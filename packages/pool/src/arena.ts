@@ -156,6 +156,11 @@ export function growArenaTable(ctx: PoolContext): void {
  * Give arena `id` back to the raw allocator (with its bitmap block) and push
  * its object on unused_arena_objects. The caller has already unlinked it
  * from usable_arenas.
+ *
+ * The bitmap block goes first: when it sits just below the arena (the
+ * lowest free place for it was the gap under the arena's pool boundary),
+ * freeing the arena last merges both into one free block, and the raw
+ * allocator's free() can trim the heap down past both.
  */
 export function releaseArena(ctx: PoolContext, id: number): void {
   const st = ctx.statePtr;
@@ -168,8 +173,8 @@ export function releaseArena(ctx: PoolContext, id: number): void {
   u32[ao + Ao.W_NEXTARENA] = getState(u32, st, St.UNUSED_ARENAS);
   setState(u32, st, St.UNUSED_ARENAS, id);
   setState(u32, st, St.NARENAS_CURRENT, getState(u32, st, St.NARENAS_CURRENT) - 1);
-  ctx.raw.free(base);
   if (bitmap !== 0) ctx.raw.free(bitmap);
+  ctx.raw.free(base);
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ALIGNMENT, formatPtr } from '@pymem/core';
 import { createPool, type PoolAllocator } from '../src/index.js';
-import { BACKENDS } from './helpers.js';
+import { BACKENDS, assertProperty } from './helpers.js';
 
 /*
  * Model-based test: random malloc / calloc / realloc / free against a plain
@@ -194,7 +194,8 @@ function runOps(backend: (typeof BACKENDS)[number], checks: boolean, ops: Op[]):
 
 describe.each(BACKENDS)('model-based, %s heap', (backend) => {
   it.each([true, false])('random malloc/calloc/realloc/free agree with the model (checks %s)', (checks) => {
-    fc.assert(
+    // A failure is shrunk for at most SHRINK_BUDGET_MS (helpers.ts).
+    assertProperty(
       fc.property(fc.array(opArb, { minLength: OPS_PER_RUN, maxLength: OPS_PER_RUN }), (ops) => {
         runOps(backend, checks, ops);
       }),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ARENA_SIZE, POOL_SIZE } from '@pymem/core';
 import {
   AO_ADDRESS,
+  AO_BITMAP,
   ARENA_OBJECT_SIZE,
   ARENA_TAIL,
   NTOTALPOOLS,
@@ -196,6 +197,46 @@ describe.each(BACKENDS)('step by step on a fresh %s heap', (backend) => {
     a.checkHeap();
     // A fresh arena after trim starts over at the lowest place.
     expect(a.malloc(16)).toBe(blockAt(A1, 0, 16));
+    a.checkHeap();
+  });
+
+  // Regression: the heap stayed one page above its initial size. The pool's
+  // trim() relied on its last raw free to trim the heap, which tlsf only does
+  // once the free top reaches trimThreshold (256 KiB) or the heap is empty,
+  // and the state block and arena table always stay.
+  it('trim() gives back a free heap top smaller than the raw trim threshold (raw blocks only)', () => {
+    const a = freshPool(backend);
+    const initial = a.heap.byteLength;
+    const p = a.malloc(100_000);
+    const grown = a.heap.byteLength;
+    expect(grown).toBeGreaterThan(initial);
+    a.free(p);
+    expect(a.trim()).toBe(0);
+    if (a.heap.canShrink) expect(a.heap.byteLength).toBe(initial);
+    else expect(a.heap.byteLength).toBe(grown);
+    a.checkHeap();
+  });
+
+  it('trim() gives everything back when the last arena sits above its bitmap block and a freed raw block', () => {
+    const a = freshPool(backend);
+    const initial = a.heap.byteLength;
+    // A raw block past the first page: the arena goes above it, on a pool
+    // boundary, and its bitmap block in the gap between them.
+    const big = a.malloc(64_000);
+    const small = a.malloc(16);
+    const u32 = a.heap.u32;
+    const ao = u32[(a.statePtr + ST_ARENAS) >>> 2];
+    const arena = u32[(ao + AO_ADDRESS) >>> 2];
+    const bitmap = u32[(ao + AO_BITMAP) >>> 2];
+    expect(arena).toBeGreaterThan(bitmap);
+    expect(bitmap).toBeGreaterThan(big + 64_000);
+    expect(arena + ARENA_SIZE).toBeGreaterThan(initial * 2);
+    a.free(big);
+    a.free(small);
+    expect(a.stats().arenasAllocatedCurrent).toBe(1);
+    expect(a.trim()).toBe(1);
+    if (a.heap.canShrink) expect(a.heap.byteLength).toBe(initial);
+    expect(a.raw.stats().allocatedBlocks).toBe(2); // the state block and the arena table
     a.checkHeap();
   });
 

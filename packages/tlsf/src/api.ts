@@ -11,6 +11,8 @@ export interface TlsfOptions {
    * live block is freed, so an emptied heap always returns to its initial
    * size. Only heaps that can shrink (backend `arraybuffer`) are affected.
    *
+   * `trim()` gives the free top back at any time, whatever this says.
+   *
    * MUST be a non-negative integer, or `Infinity` to trim only an emptied heap.
    * Anything else throws InvalidSizeError from the constructor.
    *

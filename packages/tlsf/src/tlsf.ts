@@ -270,6 +270,28 @@ export class Tlsf implements RawAllocator {
     return carveAligned(heap.u32, block, need, align, headroom);
   }
 
+  // ──────────────────────────────── trim ───────────────────────────────────
+
+  /**
+   * Give back the free block at the top of the heap now, whatever
+   * trimThreshold says (C's `malloc_trim(0)`): the heap shrinks to the first
+   * page boundary past the last used block, never below its initial size.
+   * A free() trims on its own only once the top reaches trimThreshold (or
+   * the heap is empty), so a top smaller than that stays until this call.
+   * Returns the bytes given back: 0 when the top block is used, no whole
+   * page is free, or the heap cannot shrink (backends other than
+   * `arraybuffer`). Never throws.
+   */
+  trim(): number {
+    if (!this.canTrim) return 0;
+    const heap = this.heap;
+    const top = topFreeBlock(heap.u32);
+    if (top === 0) return 0;
+    const before = heap.byteLength;
+    trimHeap(heap, top);
+    return before - heap.byteLength;
+  }
+
   // ─────────────────────────────── queries ─────────────────────────────────
 
   /** Data bytes of live block `ptr` (its size, at least what was asked). Throws like free() on a bad pointer, NULL included. */

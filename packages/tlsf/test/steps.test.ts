@@ -320,6 +320,38 @@ describe('trim (arraybuffer heaps can shrink)', () => {
     expect(t.heap.byteLength).toBe(PAGE);
   });
 
+  it('trim() gives back a free top below the threshold while blocks are live', () => {
+    const t = fresh('arraybuffer');
+    const keep = t.malloc(100);
+    const p = t.malloc(150_000);
+    const grown = t.heap.byteLength;
+    t.free(p); // top free block below trimThreshold: kept
+    expect(t.heap.byteLength).toBe(grown);
+    expect(t.trim()).toBe(grown - PAGE);
+    expect(t.heap.byteLength).toBe(PAGE);
+    expect(t.usableSize(keep)).toBe(112);
+    expect(t.stats()).toMatchObject({ allocatedBlocks: 1, freeBlocks: 1 });
+    t.checkHeap();
+    // Nothing more to give back.
+    expect(t.trim()).toBe(0);
+    expect(t.heap.byteLength).toBe(PAGE);
+  });
+
+  it('trim() keeps the pages up to the last used block, and does nothing when the top is used', () => {
+    const t = fresh('arraybuffer');
+    const low = t.malloc(100);
+    const mid = t.malloc(200_000);
+    const top = t.malloc(100);
+    const grown = t.heap.byteLength;
+    expect(t.trim()).toBe(0); // the top block is used
+    t.free(top);
+    t.free(mid);
+    expect(t.heap.byteLength).toBe(grown);
+    expect(t.trim()).toBeGreaterThan(0);
+    expect(t.heap.byteLength).toBe(Math.max(PAGE, Math.ceil((low + 112 + BLOCK_OVERHEAD) / PAGE) * PAGE));
+    t.checkHeap();
+  });
+
   it('trimThreshold 0 trims after every free at the top', () => {
     const t = fresh('arraybuffer', {}, { trimThreshold: 0 });
     const keep = t.malloc(PAGE);
@@ -357,6 +389,8 @@ describe('trim (arraybuffer heaps can shrink)', () => {
     t.free(p);
     expect(t.heap.byteLength).toBe(grown);
     expect(t.stats()).toMatchObject({ freeBlocks: 1, freeBytes: emptyFree(grown) });
+    expect(t.trim()).toBe(0);
+    expect(t.heap.byteLength).toBe(grown);
     t.checkHeap();
   });
 });
