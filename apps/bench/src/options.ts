@@ -14,7 +14,7 @@ export const HEAP_BACKENDS: readonly HeapBackend[] = ['arraybuffer', 'wasm', 'sh
 
 /** Defaults of a full run, and of --quick. */
 export const DEFAULTS = {
-  heap: 'wasm' as HeapBackend,
+  heap: 'shared' as HeapBackend,
   warmup: 2,
   runs: 7,
   quickWarmup: 1,

@@ -44,14 +44,14 @@ function readResults(path: string): BenchResults {
 }
 
 describe('pymem-bench alloc', () => {
-  it('replays a trace with every contender and writes well-formed JSON (--quick, wasm)', async () => {
+  it('replays a trace with every contender and writes well-formed JSON (--quick, shared heap by default)', async () => {
     const json = tempJson();
     const r = await cli(['alloc', '--trace', traceA, '--quick', '--allocators', ALL.join(','), '--json', json]);
     expect(r.err).not.toMatch(/error/);
     expect(r.code).toBe(0);
     const results = readResults(json);
     expect(results.schema).toBe(RESULTS_SCHEMA);
-    expect(results.settings).toMatchObject({ heap: 'wasm', warmup: 1, runs: 3 });
+    expect(results.settings).toMatchObject({ heap: 'shared', warmup: 1, runs: 3 });
     expect(results.workloads).toEqual([
       { name: 'synthA', source: traceA, events: 6000, peakLiveBytes: traceStats(trace).peakLiveBytes, peakLiveBlocks: traceStats(trace).peakLiveBlocks },
     ]);
@@ -69,7 +69,7 @@ describe('pymem-bench alloc', () => {
       expect(x.peakLiveBytes).toBe(traceStats(trace).peakLiveBytes);
       expect(x.peakReservedBytes).toBeGreaterThan(0);
       if (HEAP_CONTENDERS.includes(x.contender)) {
-        expect(x.heap).toBe('wasm');
+        expect(x.heap).toBe('shared');
         expect(x.peakReservedBytes).toBeGreaterThanOrEqual(x.peakLiveBytes);
       }
     }
@@ -101,7 +101,7 @@ describe('pymem-bench alloc', () => {
     const results = JSON.parse(r.out) as BenchResults;
     expect(results.results).toHaveLength(1);
     expect(results.results[0]).toMatchObject({ contender: 'native', heap: 'js', runs: 1, status: 'ok' });
-    expect(r.err).toContain('synthB: 3,000 events, 1 contenders, heap wasm');
+    expect(r.err).toContain('synthB: 3,000 events, 1 contenders, heap shared');
   });
 
   it('reports a contender that does not answer in time as a timeout, not a failure', async () => {

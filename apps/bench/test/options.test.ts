@@ -28,13 +28,13 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 }
 
 describe('resolveAllocOptions', () => {
-  it('defaults to the bundled startup trace, every contender, 2 warm-ups + 7 runs on wasm', () => {
+  it('defaults to the bundled startup trace, every contender, 2 warm-ups + 7 runs on shared', () => {
     const o = resolveAllocOptions({});
     expect(o.traces).toEqual(['startup']);
     expect(o.allocators).toEqual(CONTENDERS.map((c) => c.name));
     expect(o.allocators).toEqual(['pool', 'pool-unchecked', 'tlsf', 'cpython', 'thing', 'native']);
     expect(o.settings).toEqual({
-      heap: 'wasm',
+      heap: 'shared',
       warmup: DEFAULTS.warmup,
       runs: DEFAULTS.runs,
       budgetSeconds: DEFAULTS.budgetSeconds,
