@@ -83,3 +83,69 @@ export function checkSize(size: number, max: number): void {
   if (size < 0) throw new InvalidSizeError(size, 'expected a non-negative integer');
   if (size > max) throw new InvalidSizeError(size, `larger than the heap's maximum of ${max} bytes`);
 }
+
+/**
+ * Reference-count misuse caught in checked mode: a decref that would take an
+ * object below zero (it was already freed, or is being deallocated).
+ */
+export class RefcountError extends PymemError {
+  readonly ptr: number;
+  constructor(ptr: number, reason: string) {
+    super('ERR_REFCOUNT', `refcount error on ${formatPtr(ptr)}: ${reason}`);
+    this.ptr = ptr;
+  }
+}
+
+/** A pointer handed to the runtime as an object is not a live object. */
+export class InvalidObjectError extends PymemError {
+  readonly ptr: number;
+  constructor(ptr: number, reason: string) {
+    super('ERR_INVALID_OBJECT', `${formatPtr(ptr)} is not a live object: ${reason}`);
+    this.ptr = ptr;
+  }
+}
+
+/** registerType with a name that is already registered, or a spec that is malformed. */
+export class TypeRegistrationError extends PymemError {
+  readonly typeName: string;
+  constructor(typeName: string, reason: string) {
+    super('ERR_TYPE_REGISTRATION', `cannot register type '${typeName}': ${reason}`);
+    this.typeName = typeName;
+  }
+}
+
+/** A type id (or name) that no registered type has. */
+export class UnknownTypeError extends PymemError {
+  readonly typeId: number | string;
+  constructor(typeId: number | string) {
+    super('ERR_UNKNOWN_TYPE', `unknown type ${typeof typeId === 'string' ? `'${typeId}'` : `id ${typeId}`}`);
+    this.typeId = typeId;
+  }
+}
+
+/** An object of the wrong type for an operation (CPython's TypeError), e.g. list.append on an int, or an unhashable dict key. */
+export class ObjectTypeError extends PymemError {
+  readonly ptr: number;
+  constructor(ptr: number, message: string) {
+    super('ERR_OBJECT_TYPE', message);
+    this.ptr = ptr;
+  }
+}
+
+/** A sequence index out of range (CPython's IndexError). */
+export class IndexError extends PymemError {
+  readonly index: number;
+  constructor(index: number, message: string) {
+    super('ERR_INDEX', message);
+    this.index = index;
+  }
+}
+
+/** A dict lookup of a missing key (CPython's KeyError). */
+export class KeyError extends PymemError {
+  readonly key: number;
+  constructor(key: number, message: string) {
+    super('ERR_KEY', message);
+    this.key = key;
+  }
+}

@@ -61,15 +61,27 @@ export const NULL = 0;
  *   ptr    +======================+  <- the object pointer
  *          | ob_refcnt      (i32) |
  *   ptr+4  +----------------------+
- *          | ob_type id     (u32) |
+ *          | ob_type  (u32): flags  |
+ *          |   << 24 | type id    |
  *   ptr+8  +----------------------+
  *          | payload ...          |
  * ```
  */
 /** Byte offset of the reference count (i32). */
 export const OB_REFCNT = 0;
-/** Byte offset of the type id (u32). */
+/**
+ * Byte offset of the type word (u32): the type id in the low 24 bits, the
+ * object's own flag bits (OB_FLAG_*) in the high 8.
+ */
 export const OB_TYPE = 4;
+/** Bits of the type word that hold the type id. Type id 0 is never registered. */
+export const OB_TYPE_ID_MASK = 0x00ffffff;
+/** Largest type id a registry hands out. */
+export const MAX_TYPE_ID = OB_TYPE_ID_MASK;
+/** Type-word flag: the object's finalizer has run (PEP 442: at most once). */
+export const OB_FLAG_FINALIZED = 1 << 24;
+/** Type-word flag bits reserved for the GC strategy in use (marks, colours). */
+export const OB_FLAGS_GC_RESERVED = 0xf0000000;
 /** Size of the object header (refcount + type id). */
 export const OBJECT_HEADER_SIZE = 8;
 /** Size of the GC head that precedes GC-tracked objects. */
