@@ -27,7 +27,7 @@ export class DeferredStack {
   }
 
   pop(): number {
-    return this.items[--this.length]!;
+    return this.items[--this.length];
   }
 
   private grow(): void {

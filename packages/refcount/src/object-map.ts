@@ -31,25 +31,25 @@ export class ObjectMap {
 
   isLive(p: number): boolean {
     const w = p >>> WORD_INDEX_SHIFT;
-    return w < this.live.length && (this.live[w]! & bit(p)) !== 0;
+    return w < this.live.length && (this.live[w] & bit(p)) !== 0;
   }
 
   wasFreed(p: number): boolean {
     const w = p >>> WORD_INDEX_SHIFT;
-    return w < this.freed.length && (this.freed[w]! & bit(p)) !== 0;
+    return w < this.freed.length && (this.freed[w] & bit(p)) !== 0;
   }
 
   markLive(p: number): void {
     const w = p >>> WORD_INDEX_SHIFT;
     if (w >= this.live.length) this.grow(w + 1);
-    this.live[w]! |= bit(p);
-    this.freed[w]! &= ~bit(p);
+    this.live[w] |= bit(p);
+    this.freed[w] &= ~bit(p);
   }
 
   markFreed(p: number): void {
     const w = p >>> WORD_INDEX_SHIFT;
-    this.live[w]! &= ~bit(p);
-    this.freed[w]! |= bit(p);
+    this.live[w] &= ~bit(p);
+    this.freed[w] |= bit(p);
   }
 
   private grow(minWords: number): void {

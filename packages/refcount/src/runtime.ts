@@ -154,13 +154,13 @@ export class Runtime implements GcHost {
   /** The type of a live object. */
   typeOf(ptr: Ptr): TypeObject {
     if (this.objectMap !== null) this.checkLive(ptr);
-    return this.types[this.heap.u32[(ptr + OB_TYPE) >>> 2]! & OB_TYPE_ID_MASK]!;
+    return this.types[this.heap.u32[(ptr + OB_TYPE) >>> 2] & OB_TYPE_ID_MASK]!;
   }
 
   /** The type id of a live object (hot path: no lookup). */
   typeIdOf(ptr: Ptr): number {
     if (this.objectMap !== null) this.checkLive(ptr);
-    return this.heap.u32[(ptr + OB_TYPE) >>> 2]! & OB_TYPE_ID_MASK;
+    return this.heap.u32[(ptr + OB_TYPE) >>> 2] & OB_TYPE_ID_MASK;
   }
 
   isGc(ptr: Ptr): boolean {
@@ -199,7 +199,7 @@ export class Runtime implements GcHost {
     if (this.objectMap !== null) this.checkCounted(ptr, 'incref');
     const i32 = this.heap.i32;
     const i = ptr >>> 2;
-    const count = i32[i]!;
+    const count = i32[i];
     if (count < IMMORTAL_REFCNT) i32[i] = count + 1;
   }
 
@@ -207,7 +207,7 @@ export class Runtime implements GcHost {
     if (this.objectMap !== null) this.checkCounted(ptr, 'decref');
     const i32 = this.heap.i32;
     const i = ptr >>> 2;
-    const count = i32[i]!;
+    const count = i32[i];
     if (count >= IMMORTAL_REFCNT) return;
     if (count > 1) {
       i32[i] = count - 1;
@@ -231,7 +231,7 @@ export class Runtime implements GcHost {
   /** The object's reference count (IMMORTAL_REFCNT for immortal objects). */
   refcount(ptr: Ptr): number {
     if (this.objectMap !== null) this.checkLive(ptr);
-    return this.heap.i32[ptr >>> 2]!;
+    return this.heap.i32[ptr >>> 2];
   }
 
   // ------------------------------------------------------------ immortals
@@ -255,7 +255,7 @@ export class Runtime implements GcHost {
   /** Whether the object's finalizer has run (PEP 442: it runs at most once). */
   isFinalized(ptr: Ptr): boolean {
     if (this.objectMap !== null) this.checkLive(ptr);
-    return (this.heap.u32[(ptr + OB_TYPE) >>> 2]! & OB_FLAG_FINALIZED) !== 0;
+    return (this.heap.u32[(ptr + OB_TYPE) >>> 2] & OB_FLAG_FINALIZED) !== 0;
   }
 
   /** GcHost: run the finalizer if it has not run, with the object increfed around it. */
@@ -286,7 +286,7 @@ export class Runtime implements GcHost {
       throw new ObjectTypeError(obj, 'a weakref callback must be a function');
     }
     const headIndex = (obj + type.weaklistOffset) >>> 2;
-    const head = this.heap.u32[headIndex]!;
+    const head = this.heap.u32[headIndex];
     if (callback === undefined && head !== 0 && this.heap.u32[(head + WR_CALLBACK) >>> 2] === 0) {
       this.incref(head);
       return head;
@@ -305,7 +305,7 @@ export class Runtime implements GcHost {
   /** The referent of a weakref, borrowed (no incref), or NULL (0) once it is dead. */
   weakrefGet(weakref: Ptr): Ptr {
     this.expectWeakref(weakref);
-    return this.heap.u32[(weakref + WR_OBJECT) >>> 2]!;
+    return this.heap.u32[(weakref + WR_OBJECT) >>> 2];
   }
 
   /** Number of live weakrefs to `obj` (weakref.getweakrefcount). */
@@ -319,23 +319,23 @@ export class Runtime implements GcHost {
     const result: Ptr[] = [];
     if (type.weaklistOffset === 0) return result;
     const u32 = this.heap.u32;
-    for (let wr = u32[(obj + type.weaklistOffset) >>> 2]!; wr !== 0; wr = u32[(wr + WR_NEXT) >>> 2]!) result.push(wr);
+    for (let wr = u32[(obj + type.weaklistOffset) >>> 2]; wr !== 0; wr = u32[(wr + WR_NEXT) >>> 2]!) result.push(wr);
     return result;
   }
 
   /** GcHost: detach a weakref from its referent without calling its callback. */
   clearWeakref(weakref: Ptr): void {
     this.expectWeakref(weakref);
-    const obj = this.heap.u32[(weakref + WR_OBJECT) >>> 2]!;
+    const obj = this.heap.u32[(weakref + WR_OBJECT) >>> 2];
     if (obj === 0) return;
-    const offset = this.types[this.heap.u32[(obj + OB_TYPE) >>> 2]! & OB_TYPE_ID_MASK]!.weaklistOffset;
+    const offset = this.types[this.heap.u32[(obj + OB_TYPE) >>> 2] & OB_TYPE_ID_MASK]!.weaklistOffset;
     unlink(this.heap.u32, (obj + offset) >>> 2, weakref);
   }
 
   /** GcHost: run a weakref's callback (if any) with the weakref kept alive around it. */
   callWeakrefCallback(weakref: Ptr): void {
     this.expectWeakref(weakref);
-    const fn = this.callbacks.get(this.heap.u32[(weakref + WR_CALLBACK) >>> 2]!);
+    const fn = this.callbacks.get(this.heap.u32[(weakref + WR_CALLBACK) >>> 2]);
     if (fn === null) return;
     this.incref(weakref);
     try {
@@ -367,7 +367,7 @@ export class Runtime implements GcHost {
 
   /** GcHost: walk an object's strong references with its type's traverse. */
   traverse(ptr: Ptr, visit: VisitProc, arg: number): number {
-    const traverse = this.types[this.heap.u32[(ptr + OB_TYPE) >>> 2]! & OB_TYPE_ID_MASK]!.traverse;
+    const traverse = this.types[this.heap.u32[(ptr + OB_TYPE) >>> 2] & OB_TYPE_ID_MASK]!.traverse;
     return traverse === null ? 0 : traverse(ptr, visit, arg);
   }
 
@@ -388,8 +388,8 @@ export class Runtime implements GcHost {
   isObject(ptr: Ptr): boolean {
     if (!isPlausiblePointer(ptr, this.heap.byteLength)) return false;
     if (this.objectMap !== null) return this.objectMap.isLive(ptr);
-    const typeId = this.heap.u32[(ptr + OB_TYPE) >>> 2]! & OB_TYPE_ID_MASK;
-    return typeId > 0 && typeId < this.types.length && this.heap.i32[ptr >>> 2]! > 0;
+    const typeId = this.heap.u32[(ptr + OB_TYPE) >>> 2] & OB_TYPE_ID_MASK;
+    return typeId > 0 && typeId < this.types.length && this.heap.i32[ptr >>> 2] > 0;
   }
 
   stats(): RuntimeStats {
@@ -404,13 +404,13 @@ export class Runtime implements GcHost {
   // ------------------------------------------------------------- private
 
   private notifyDecref(ptr: Ptr, newCount: number): void {
-    const type = this.types[this.heap.u32[(ptr + OB_TYPE) >>> 2]! & OB_TYPE_ID_MASK]!;
+    const type = this.types[this.heap.u32[(ptr + OB_TYPE) >>> 2] & OB_TYPE_ID_MASK]!;
     if (type.headSize !== 0) this.gc.onDecref(ptr, newCount);
   }
 
   /** Refcount just hit zero: untrack, then deallocate now or (inside a dealloc) later. */
   private refcountReachedZero(ptr: Ptr): void {
-    const type = this.types[this.heap.u32[(ptr + OB_TYPE) >>> 2]! & OB_TYPE_ID_MASK]!;
+    const type = this.types[this.heap.u32[(ptr + OB_TYPE) >>> 2] & OB_TYPE_ID_MASK]!;
     if (type.headSize !== 0) this.gc.untrack(ptr);
     if (this.deallocating) this.deferred.push(ptr);
     else this.drain(ptr);
@@ -428,7 +428,7 @@ export class Runtime implements GcHost {
   }
 
   private destroy(ptr: Ptr): void {
-    const typeWord = this.heap.u32[(ptr + OB_TYPE) >>> 2]!;
+    const typeWord = this.heap.u32[(ptr + OB_TYPE) >>> 2];
     const type = this.types[typeWord & OB_TYPE_ID_MASK]!;
     if (type.finalize !== null && (typeWord & OB_FLAG_FINALIZED) === 0 && this.finalizeFromDealloc(type, ptr)) return;
     if (type.weaklistOffset !== 0 && this.heap.u32[(ptr + type.weaklistOffset) >>> 2] !== 0) {
@@ -451,7 +451,7 @@ export class Runtime implements GcHost {
     this.callFinalizer(type, ptr);
     if (gc) this.gc.untrack(ptr);
     const i32 = this.heap.i32;
-    const count = i32[ptr >>> 2]! - 1;
+    const count = i32[ptr >>> 2] - 1;
     i32[ptr >>> 2] = count;
     if (count <= 0) return false;
     if (gc) this.gc.track(ptr);
@@ -467,14 +467,14 @@ export class Runtime implements GcHost {
   }
 
   private markFinalized(ptr: Ptr): void {
-    this.heap.u32[(ptr + OB_TYPE) >>> 2]! |= OB_FLAG_FINALIZED;
+    this.heap.u32[(ptr + OB_TYPE) >>> 2] |= OB_FLAG_FINALIZED;
   }
 
   /** The referent is dying: every weakref to it dies, then their callbacks run (PyObject_ClearWeakRefs). */
   private clearWeakrefsOnDealloc(obj: Ptr, weaklistOffset: number): void {
     const headIndex = (obj + weaklistOffset) >>> 2;
     const withCallback: Ptr[] = [];
-    for (let wr = this.heap.u32[headIndex]!; wr !== 0; wr = this.heap.u32[headIndex]!) {
+    for (let wr = this.heap.u32[headIndex]; wr !== 0; wr = this.heap.u32[headIndex]!) {
       unlink(this.heap.u32, headIndex, wr);
       if (this.heap.u32[(wr + WR_CALLBACK) >>> 2] !== 0) {
         this.incref(wr);
@@ -507,7 +507,7 @@ export class Runtime implements GcHost {
 
   private deallocWeakref(wr: Ptr): void {
     this.clearWeakref(wr);
-    this.callbacks.release(this.heap.u32[(wr + WR_CALLBACK) >>> 2]!);
+    this.callbacks.release(this.heap.u32[(wr + WR_CALLBACK) >>> 2]);
     this.weakrefs--;
   }
 
@@ -532,7 +532,7 @@ export class Runtime implements GcHost {
   /** Checked mode: `ptr` is a live object whose refcount may be changed. */
   private checkCounted(ptr: Ptr, op: string): void {
     this.checkLive(ptr);
-    const count = this.heap.i32[ptr >>> 2]!;
+    const count = this.heap.i32[ptr >>> 2];
     if (count <= 0) {
       throw new RefcountError(ptr, `${op} of an object whose refcount is ${count} (it is being deallocated)`);
     }

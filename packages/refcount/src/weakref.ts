@@ -71,7 +71,7 @@ export class CallbackTable {
 
 /** Link `wr` into the list headed at word `headIndex` (u32 index), as the new head. */
 export function linkAtHead(u32: Uint32Array, headIndex: number, wr: number): void {
-  const old = u32[headIndex]!;
+  const old = u32[headIndex];
   u32[(wr + WR_NEXT) >>> 2] = old;
   u32[(wr + WR_PREV) >>> 2] = 0;
   if (old !== 0) u32[(old + WR_PREV) >>> 2] = wr;
@@ -80,8 +80,8 @@ export function linkAtHead(u32: Uint32Array, headIndex: number, wr: number): voi
 
 /** Link `wr` right after the head of the list (where callback weakrefs go when a plain one heads it). */
 export function linkAfterHead(u32: Uint32Array, headIndex: number, wr: number): void {
-  const head = u32[headIndex]!;
-  const next = u32[(head + WR_NEXT) >>> 2]!;
+  const head = u32[headIndex];
+  const next = u32[(head + WR_NEXT) >>> 2];
   u32[(wr + WR_NEXT) >>> 2] = next;
   u32[(wr + WR_PREV) >>> 2] = head;
   if (next !== 0) u32[(next + WR_PREV) >>> 2] = wr;
@@ -90,8 +90,8 @@ export function linkAfterHead(u32: Uint32Array, headIndex: number, wr: number): 
 
 /** Unlink `wr` from its referent's list (headed at word `headIndex`) and mark it dead. */
 export function unlink(u32: Uint32Array, headIndex: number, wr: number): void {
-  const next = u32[(wr + WR_NEXT) >>> 2]!;
-  const prev = u32[(wr + WR_PREV) >>> 2]!;
+  const next = u32[(wr + WR_NEXT) >>> 2];
+  const prev = u32[(wr + WR_PREV) >>> 2];
   if (prev === 0) u32[headIndex] = next;
   else u32[(prev + WR_NEXT) >>> 2] = next;
   if (next !== 0) u32[(next + WR_PREV) >>> 2] = prev;

@@ -134,13 +134,13 @@ describe('the GC strategy hook', () => {
       name: 'fin',
       basicSize: SLOT0 + 4,
       flags: 1,
-      dealloc: (ctx, p) => ctx.xdecref(ctx.heap.u32[(p + SLOT0) >>> 2]!),
+      dealloc: (ctx, p) => ctx.xdecref(ctx.heap.u32[(p + SLOT0) >>> 2]),
       traverse: (p, visit, arg) => {
-        const c = rt.heap.u32[(p + SLOT0) >>> 2]!;
+        const c = rt.heap.u32[(p + SLOT0) >>> 2];
         return c !== 0 ? visit(c, arg) : 0;
       },
       clear: (ctx, p) => {
-        const c = ctx.heap.u32[(p + SLOT0) >>> 2]!;
+        const c = ctx.heap.u32[(p + SLOT0) >>> 2];
         ctx.heap.u32[(p + SLOT0) >>> 2] = 0;
         ctx.xdecref(c);
       },

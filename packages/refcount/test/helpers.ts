@@ -23,11 +23,11 @@ export function registerNode(rt: Runtime, name = 'node', slots = 2, gc = true): 
     basicSize,
     flags: gc ? TypeFlags.GC : 0,
     dealloc: (ctx, p) => {
-      for (let i = 0; i < slots; i++) ctx.xdecref(ctx.heap.u32[(p + SLOT0 + 4 * i) >>> 2]!);
+      for (let i = 0; i < slots; i++) ctx.xdecref(ctx.heap.u32[(p + SLOT0 + 4 * i) >>> 2]);
     },
     traverse: (p, visit, arg) => {
       for (let i = 0; i < slots; i++) {
-        const child = rt.heap.u32[(p + SLOT0 + 4 * i) >>> 2]!;
+        const child = rt.heap.u32[(p + SLOT0 + 4 * i) >>> 2];
         if (child !== 0) {
           const r = visit(child, arg);
           if (r !== 0) return r;
@@ -38,7 +38,7 @@ export function registerNode(rt: Runtime, name = 'node', slots = 2, gc = true): 
     clear: (ctx, p) => {
       for (let i = 0; i < slots; i++) {
         const at = (p + SLOT0 + 4 * i) >>> 2;
-        const child = ctx.heap.u32[at]!;
+        const child = ctx.heap.u32[at];
         ctx.heap.u32[at] = 0;
         ctx.xdecref(child);
       }
@@ -49,13 +49,13 @@ export function registerNode(rt: Runtime, name = 'node', slots = 2, gc = true): 
 /** Store `child` (a new reference the caller gives away) in slot i of `node`, dropping the old one. */
 export function setSlot(rt: Runtime, node: Ptr, i: number, child: Ptr): void {
   const at = (node + SLOT0 + 4 * i) >>> 2;
-  const old = rt.heap.u32[at]!;
+  const old = rt.heap.u32[at];
   rt.heap.u32[at] = child;
   rt.xdecref(old);
 }
 
 export function getSlot(rt: Runtime, node: Ptr, i: number): Ptr {
-  return rt.heap.u32[(node + SLOT0 + 4 * i) >>> 2]!;
+  return rt.heap.u32[(node + SLOT0 + 4 * i) >>> 2];
 }
 
 /** A copy of every heap byte, to prove an error changed nothing. */

@@ -88,7 +88,7 @@ function setup(kind: AllocatorKind) {
     basicSize: SLOT0 + 4 * SLOTS + 4,
     weaklistOffset: SLOT0 + 4 * SLOTS,
     dealloc: (ctx: ObjectContext, p: Ptr) => {
-      for (let i = 0; i < SLOTS; i++) ctx.xdecref(ctx.heap.u32[(p + SLOT0 + 4 * i) >>> 2]!);
+      for (let i = 0; i < SLOTS; i++) ctx.xdecref(ctx.heap.u32[(p + SLOT0 + 4 * i) >>> 2]);
     },
   };
   const types = [
@@ -110,16 +110,16 @@ function run(kind: AllocatorKind, ops: Op[]): void {
   const model = new Model();
   const pick = (i: number): ModelObject | null => {
     const held = model.held();
-    return held.length === 0 ? null : held[i % held.length]!;
+    return held.length === 0 ? null : held[i % held.length];
   };
   const pickLive = (i: number): ModelObject | null => {
     const live = model.live();
-    return live.length === 0 ? null : live[i % live.length]!;
+    return live.length === 0 ? null : live[i % live.length];
   };
   for (const op of ops) {
     switch (op.op) {
       case 'new': {
-        const ptr = rt.newObject(types[op.kind]!);
+        const ptr = rt.newObject(types[op.kind]);
         const m: ModelObject = { ptr, ext: 1, slots: [null, null], alive: true, finalizable: op.kind === 2, finalized: 0, weakrefs: [] };
         model.all.push(m);
         model.byPtr.set(ptr, m);

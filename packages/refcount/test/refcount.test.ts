@@ -107,7 +107,7 @@ describe.each(['pool', 'tlsf'] as const)('refcounts over %s', (kind) => {
     const p = rt.newObject(t);
     rt.incref(p);
     expect(rt.finalize(p)).toBe(true);
-    expect(rt.heap.u32[(p + OB_TYPE) >>> 2]! >>> 24).not.toBe(0);
+    expect(rt.heap.u32[(p + OB_TYPE) >>> 2] >>> 24).not.toBe(0);
     expect(rt.typeIdOf(p)).toBe(t);
     expect(rt.typeOf(p).name).toBe('f');
     rt.decref(p);

@@ -10,7 +10,7 @@ function registerReferent(rt: Runtime): number {
     basicSize: SLOT0 + 8,
     flags: TypeFlags.GC,
     weaklistOffset: SLOT0 + 4,
-    dealloc: (ctx, p) => ctx.xdecref(ctx.heap.u32[(p + SLOT0) >>> 2]!),
+    dealloc: (ctx, p) => ctx.xdecref(ctx.heap.u32[(p + SLOT0) >>> 2]),
   });
 }
 
