@@ -34,6 +34,16 @@ import type { ObjectContext, TypeObject, VisitProc } from './types.js';
  * - onDestroy(p) is the last hook for p; the block is freed right after it.
  */
 export interface GcHost extends ObjectContext {
+  /**
+   * The registry's types by id (index 0 is null), for the collector's hot
+   * loops: `types[u32[(p + OB_TYPE) >>> 2] & OB_TYPE_ID_MASK].headSize !== 0`
+   * tells a GC object without a call. Read refcounts straight from the heap
+   * too (`i32[(p + OB_REFCNT) >>> 2]`); the methods below validate and are
+   * for cold paths.
+   */
+  readonly types: readonly (TypeObject | null)[];
+  /** Type id of `weakref` objects. */
+  readonly weakrefType: number;
   /** Current reference count of an object. */
   refcount(ptr: Ptr): number;
   /** The registered type of an object. */
@@ -54,6 +64,8 @@ export interface GcHost extends ObjectContext {
   clear(ptr: Ptr): void;
   /** The weak references to an object, newest first (empty when it has none or its type is not weakrefable). */
   weakrefsTo(ptr: Ptr): Ptr[];
+  /** Whether a weak reference has a callback. */
+  weakrefHasCallback(weakref: Ptr): boolean;
   /** Detach a weak reference from its referent: it reads NULL from now on. Its callback is not called. */
   clearWeakref(weakref: Ptr): void;
   /** Call a (detached) weak reference's callback, if it has one, with the weakref kept alive around the call. */

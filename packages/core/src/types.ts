@@ -76,7 +76,10 @@ export interface TypeSpec {
   /**
    * Call `visit(child, arg)` on each object this one holds a strong
    * reference to (tp_traverse); return the first non-zero result, else 0.
-   * Must tolerate a freshly created object whose payload is all zeros.
+   * Must tolerate a freshly created object whose payload is all zeros, and
+   * must not allocate, change refcounts or call back into the runtime: a
+   * collector calls it for every object it examines, between states in
+   * which the heap's GC lists are only partly linked.
    */
   traverse?: (ptr: Ptr, visit: VisitProc, arg: number) => number;
   /** Drop the references this object holds, so a cycle through it falls apart (tp_clear). */

@@ -119,7 +119,8 @@ export class Runtime implements GcHost {
   /** Type id of `weakref`, registered first by every runtime. */
   readonly weakrefType: number;
 
-  private readonly types: (TypeObject | null)[];
+  /** The registry's types by id (GcHost): index 0 is null. */
+  readonly types: readonly (TypeObject | null)[];
   private readonly gcWantsDecref: boolean;
   private readonly objectMap: ObjectMap | null;
   private readonly deferred = new DeferredStack();
@@ -321,6 +322,12 @@ export class Runtime implements GcHost {
     const u32 = this.heap.u32;
     for (let wr = u32[(obj + type.weaklistOffset) >>> 2]; wr !== 0; wr = u32[(wr + WR_NEXT) >>> 2]!) result.push(wr);
     return result;
+  }
+
+  /** GcHost: whether a weakref has a callback. */
+  weakrefHasCallback(weakref: Ptr): boolean {
+    this.expectWeakref(weakref);
+    return this.heap.u32[(weakref + WR_CALLBACK) >>> 2] !== 0;
   }
 
   /** GcHost: detach a weakref from its referent without calling its callback. */
