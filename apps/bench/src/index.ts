@@ -1,5 +1,5 @@
 /** The bench as a library: what tests and later tools (report, explorer) reuse. */
-export { main, buildProgram, EXIT_USAGE } from './main.js';
+export { main, buildProgram, EXIT_USAGE, DEFAULT_RUN } from './main.js';
 export type { CliContext } from './commands/context.js';
 export { renderReport, runAllocCommand } from './commands/alloc.js';
 export * from './results.js';
@@ -17,7 +17,16 @@ export { runAlloc, type AllocRun, type RunnerEnv } from './measure/alloc-runner.
 export * from './measure/progress.js';
 export { ReplayTimeoutError, WorkerFailedError, type ContenderHandle, type Answer } from './measure/channel.js';
 export { ContenderProcess } from './measure/contender-process.js';
-export { parseReplyLine, requestLine, type WorkerReply, type WorkerRequest } from './measure/protocol.js';
+export { parseReplyLine, requestLine, type WorkerReply, type WorkerRequest, type WorkerInit, type AllocWorkerInit, type RuntimeWorkerInit } from './measure/protocol.js';
 export { renderAllocTable, renderNotes, workloadHeading, BASELINES, type Baseline } from './report/alloc-table.js';
 export { referenceLine, CPYTHON_REFERENCE } from './report/reference.js';
 export * from './report/format.js';
+export { renderObjectsReport, runObjectsCommand } from './commands/objects.js';
+export * from './runtime/api.js';
+export { RUNTIME_CONTENDERS, DEFAULT_RUNTIME_CONTENDERS, runtimeContenderNames, getRuntimeContender, resolveRuntimeContenders } from './runtime/contenders.js';
+export { RUNTIME_WORKLOADS, suiteWorkloads, getRuntimeWorkload, resolveRuntimeWorkloads, scaledSize } from './runtime/workloads.js';
+export { RuntimeSubject, PhaseClock, type RuntimeMeasure, type RuntimeReplay } from './runtime/subject.js';
+export { runRuntime, workloadInfo as runtimeWorkloadInfo, type RuntimeRun } from './measure/runtime-runner.js';
+export { runLanes, newLane, skippedLane, plannedRuns, type Lane, type LaneWorkload, type LaneSettings, type TimedRun } from './measure/lanes.js';
+export { ELEMENTS_PER_ROUND } from './workloads/objects/containers.js';
+export { renderRuntimeTable, renderRuntimeNotes, runtimeHeading, runtimeLegend, formatRate } from './report/runtime-table.js';

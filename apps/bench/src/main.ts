@@ -1,10 +1,17 @@
 import { Command, CommanderError } from 'commander';
 import { registerAllocCommand } from './commands/alloc.js';
 import type { CliContext } from './commands/context.js';
+import { registerObjectsCommand } from './commands/objects.js';
 import { UsageError } from './errors.js';
 
 /** Exit codes: 0 done, 1 a contender failed, 2 bad command line. */
 export const EXIT_USAGE = 2;
+
+/**
+ * What `pnpm bench` with no arguments runs, one command after the other:
+ * the allocation traces, then the object workloads in quick form.
+ */
+export const DEFAULT_RUN: readonly (readonly string[])[] = [['alloc'], ['objects', '--quick']];
 
 function processContext(): CliContext {
   return {
@@ -19,21 +26,35 @@ function processContext(): CliContext {
 /** The command-line program; commands report their exit code through `done`. */
 export function buildProgram(ctx: CliContext, done: (code: number) => void): Command {
   const program = new Command('pymem-bench')
-    .description("pymem's benchmark: replays CPython allocation traces through pymem's allocators and their peers (`pnpm bench` at the repo root)")
+    .description(
+      "pymem's benchmark: replays CPython allocation traces through pymem's allocators and their peers, and runs object workloads on a runtime over each (`pnpm bench` at the repo root)",
+    )
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s) })
     .showHelpAfterError('(add --help for usage)')
-    .addHelpText('after', '\nWith no command, alloc runs. See `pymem-bench alloc --help` for its options.');
+    .addHelpText(
+      'after',
+      `\nWith no arguments at all, ${DEFAULT_RUN.map((a) => a.join(' ')).join(', then ')} run. With options but no command, alloc runs.\nSee \`pymem-bench alloc --help\` and \`pymem-bench objects --help\`.`,
+    );
   registerAllocCommand(program, ctx, done);
+  registerObjectsCommand(program, ctx, done);
   return program;
 }
 
 /**
  * Run the CLI on `argv` (the arguments after the script name) and return the
  * exit code. Never calls process.exit, so tests can call it in-process.
+ * No arguments at all run DEFAULT_RUN; the exit code is the worst of its commands'.
  */
 export async function main(argv: readonly string[], context: Partial<CliContext> = {}): Promise<number> {
   const ctx = { ...processContext(), ...context };
+  if (argv.length > 0) return runCommand(argv, ctx);
+  let worst = 0;
+  for (const args of DEFAULT_RUN) worst = Math.max(worst, await runCommand(args, ctx));
+  return worst;
+}
+
+async function runCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
   let code = 0;
   try {
     await buildProgram(ctx, (c) => (code = c)).parseAsync([...argv], { from: 'user' });

@@ -2,7 +2,9 @@ import type { HeapBackend } from '@pymem/core';
 import { UsageError } from './errors.js';
 import { DEFAULT_CONTENDERS } from './contenders/registry.js';
 import { DEFAULT_WORKLOADS } from './workloads/registry.js';
-import type { AllocSettings } from './results.js';
+import { DEFAULT_RUNTIME_CONTENDERS } from './runtime/contenders.js';
+import { suiteWorkloads } from './runtime/workloads.js';
+import type { AllocSettings, RuntimeSettings } from './results.js';
 
 /*
  * Command-line values as commander hands them over (strings, lists), and
@@ -21,6 +23,10 @@ export const DEFAULTS = {
   quickRuns: 3,
   budgetSeconds: 30,
   timeoutSeconds: 60,
+  /** objects: workload sizes as designed. */
+  scale: 1,
+  /** objects: the runtime's checked mode is off, so the allocators, not the checks, are measured. */
+  checks: false,
 } as const;
 
 /** The options shared by every measuring subcommand, as parsed by commander. */
@@ -52,6 +58,24 @@ export interface AllocOptions {
   progress: boolean;
 }
 
+/** `objects`'s own options on top of the shared ones. */
+export interface RawObjectsOptions extends RawRunOptions {
+  workloads?: string[];
+  allocators?: string[];
+  checks?: boolean;
+  scale?: string;
+}
+
+export interface ObjectsOptions {
+  /** Runtime workload names, in order (checked against the registry later). */
+  workloads: string[];
+  /** Runtime contender names, in order (checked later). */
+  allocators: string[];
+  settings: RuntimeSettings;
+  json: string | null;
+  progress: boolean;
+}
+
 /** commander argParser for repeatable, comma-separated list options. */
 export function collectList(value: string, previous: string[] | undefined): string[] {
   const items = value
@@ -73,6 +97,32 @@ export function resolveAllocOptions(raw: RawAllocOptions): AllocOptions {
     json: raw.json ?? null,
     progress: raw.progress ?? true,
   };
+}
+
+export function resolveObjectsOptions(raw: RawObjectsOptions): ObjectsOptions {
+  if (raw.allocators && raw.allocators.length === 0) throw new UsageError('--allocators needs at least one name');
+  if (raw.workloads && raw.workloads.length === 0) throw new UsageError('--workloads needs at least one name');
+  return {
+    workloads: raw.workloads ?? suiteWorkloads('objects').map((w) => w.name),
+    allocators: raw.allocators ?? [...DEFAULT_RUNTIME_CONTENDERS],
+    settings: {
+      ...resolveSettings(raw),
+      checks: raw.checks ?? DEFAULTS.checks,
+      scale: parseScale(raw.scale),
+    },
+    json: raw.json ?? null,
+    progress: raw.progress ?? true,
+  };
+}
+
+/** --scale: a positive factor on every workload's size. */
+export function parseScale(value: string | undefined): number {
+  if (value === undefined) return DEFAULTS.scale;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`--scale must be a positive number; got "${value}"`);
+  }
+  return n;
 }
 
 /** The run settings: --quick picks its own counts unless --runs / --warmup say otherwise. */

@@ -92,6 +92,88 @@ export interface BenchResults {
   results: AllocResult[];
 }
 
+/** The settings an `objects` run used. */
+export interface RuntimeSettings extends AllocSettings {
+  /** The runtime's checked mode (--checks): every incref/decref validates its pointer. */
+  checks: boolean;
+  /** Every workload's size is its --scale 1 size times this (at least 1). */
+  scale: number;
+}
+
+/** One phase of a runtime workload on one contender. */
+export interface PhaseResult {
+  phase: string;
+  /** Median over the timed runs of ns per op of this phase; null unless status is ok. */
+  nsPerOp: number | null;
+  /** Median absolute deviation of runsNs, in ns per op; null without runs. */
+  mad: number | null;
+  /** Ops in one run of this phase. */
+  ops: number;
+  /** ns per op of each timed run, in round order. */
+  runsNs: number[];
+  spread: Spread | null;
+}
+
+/** One runtime contender on one runtime workload (`objects`). */
+export interface RuntimeResult {
+  /** Workload name. (required) */
+  workload: string;
+  /** Contender name (the allocator under the runtime). (required) */
+  contender: string;
+  /** The headline phase's median ns per op; null unless status is ok. (required) */
+  nsPerOp: number | null;
+  /** Median absolute deviation of the headline phase, ns per op; null without runs. (required) */
+  mad: number | null;
+  /** Ops in one run of the headline phase. (required) */
+  ops: number;
+  /** heap.peakByteLength after the first run on a fresh runtime; null if that run did not finish. (required) */
+  peakHeapBytes: number | null;
+  /** The headline phase's name. */
+  phase: string;
+  /** What one op is: object, element, instance. */
+  unit: string;
+  /** 1e9 / nsPerOp. */
+  opsPerSecond: number | null;
+  /** Timed runs behind nsPerOp (0 when it is null). */
+  runs: number;
+  heap: string;
+  checks: boolean;
+  status: ResultStatus;
+  /** The headline phase's ns per op of each timed run. */
+  runsNs: number[];
+  spread: Spread | null;
+  warmup: number;
+  replaysPerRun: number;
+  /** The workload's size (its own unit) after --scale. */
+  size: number;
+  /** Every phase, in run order, the headline among them. */
+  phases: PhaseResult[];
+  /** What the first run checked: object counts before and after, and the workload's own facts. null if it did not finish. */
+  check: Record<string, number> | null;
+  note?: string;
+}
+
+/** What a runtime workload asked for in a run. */
+export interface RuntimeWorkloadInfo {
+  name: string;
+  summary: string;
+  unit: string;
+  size: number;
+  phases: { phase: string; ops: number }[];
+  headline: string;
+}
+
+/** The JSON of `objects --json`. `results` is the required part. */
+export interface RuntimeBenchResults {
+  schema: typeof RESULTS_SCHEMA;
+  command: 'objects';
+  createdAt: string;
+  machine: MachineInfo;
+  settings: RuntimeSettings;
+  workloads: RuntimeWorkloadInfo[];
+  results: RuntimeResult[];
+}
+
 /** Identifies the JSON layout; bumped when a required field changes. */
 export const RESULTS_SCHEMA = 'pymem-bench/1';
 
@@ -114,6 +196,6 @@ export function reservedPerLive(r: Pick<AllocResult, 'peakReservedBytes' | 'peak
 }
 
 /** The JSON text of a run (2-space indented, trailing newline). */
-export function resultsJson(results: BenchResults): string {
+export function resultsJson(results: BenchResults | RuntimeBenchResults): string {
   return `${JSON.stringify(results, null, 2)}\n`;
 }

@@ -7,6 +7,7 @@ import {
   main,
   resolveAllocOptions,
   resolveContenders,
+  resolveObjectsOptions,
   resolveWorkload,
   type CliContext,
 } from '../src/index.js';
@@ -128,5 +129,46 @@ describe('main (command line errors)', () => {
     for (const name of ['pool', 'pool-unchecked', 'tlsf', 'cpython', 'thing', 'native', 'startup', '--trace', '--allocators', '--heap', '--json', '--quick']) {
       expect(r.out).toContain(name);
     }
+  });
+});
+
+describe('resolveObjectsOptions', () => {
+  it('defaults to every objects workload on pool and tlsf, runtime checks off, scale 1', () => {
+    const o = resolveObjectsOptions({});
+    expect(o.workloads).toEqual(['churn', 'containers', 'deep_chain', 'mixed']);
+    expect(o.allocators).toEqual(['pool', 'tlsf']);
+    expect(o.settings).toEqual({
+      heap: 'shared',
+      warmup: DEFAULTS.warmup,
+      runs: DEFAULTS.runs,
+      budgetSeconds: DEFAULTS.budgetSeconds,
+      timeoutSeconds: DEFAULTS.timeoutSeconds,
+      checks: false,
+      scale: 1,
+    });
+    expect(o.json).toBeNull();
+  });
+
+  it('takes --quick, --checks, --scale and lists', () => {
+    const o = resolveObjectsOptions({ quick: true, checks: true, scale: '0.25', workloads: ['mixed'], allocators: ['tlsf'], heap: 'wasm' });
+    expect(o.settings).toMatchObject({ warmup: DEFAULTS.quickWarmup, runs: DEFAULTS.quickRuns, checks: true, scale: 0.25, heap: 'wasm' });
+    expect(o.workloads).toEqual(['mixed']);
+    expect(o.allocators).toEqual(['tlsf']);
+  });
+
+  it.each(['0', '-1', 'abc', '', 'Infinity'])('refuses --scale %j', (scale) => {
+    expect(() => resolveObjectsOptions({ scale })).toThrow(UsageError);
+  });
+
+  it('refuses empty lists', () => {
+    expect(() => resolveObjectsOptions({ workloads: [] })).toThrow(/--workloads needs at least one name/);
+    expect(() => resolveObjectsOptions({ allocators: [] })).toThrow(/--allocators needs at least one name/);
+  });
+
+  it('says in the top-level help that a bare run does alloc, then objects --quick', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('With no arguments at all, alloc, then objects --quick run.');
+    expect(r.out).toMatch(/objects \[options\]/);
   });
 });

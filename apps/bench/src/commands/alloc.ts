@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { CONTENDERS, resolveContenders } from '../contenders/registry.js';
 import { runAlloc } from '../measure/alloc-runner.js';
@@ -8,7 +6,7 @@ import { renderAllocTable, renderNotes, workloadHeading } from '../report/alloc-
 import { referenceLine } from '../report/reference.js';
 import { RESULTS_SCHEMA, machineInfo, resultsJson, type BenchResults } from '../results.js';
 import { WORKLOADS, resolveWorkloads } from '../workloads/registry.js';
-import { addRunOptions, pickProgress, type CliContext } from './context.js';
+import { addRunOptions, emitResults, pickProgress, type CliContext } from './context.js';
 
 /** Exit code when a contender failed (a crash or an allocator error, not a timeout). */
 const EXIT_CONTENDER_FAILED = 1;
@@ -60,17 +58,7 @@ export async function runAllocCommand(options: AllocOptions, ctx: CliContext): P
     workloads: run.workloads,
     results: run.results,
   };
-  if (options.json === '-') {
-    ctx.out(resultsJson(results));
-  } else {
-    ctx.out(renderReport(results, ctx.color));
-    ctx.out(`\nDone in ${((performance.now() - started) / 1000).toFixed(1)} s.\n`);
-  }
-  if (options.json !== null && options.json !== '-') {
-    mkdirSync(dirname(options.json), { recursive: true });
-    writeFileSync(options.json, resultsJson(results));
-    ctx.out(`Results written to ${options.json}\n`);
-  }
+  emitResults(ctx, options.json, () => renderReport(results, ctx.color), resultsJson(results), started);
   return results.results.some((r) => r.status === 'error') ? EXIT_CONTENDER_FAILED : 0;
 }
 

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Option, type Command } from 'commander';
 import { BarProgress, LineProgress, SilentProgress, type Progress } from '../measure/progress.js';
 import { DEFAULTS, HEAP_BACKENDS } from '../options.js';
@@ -37,4 +39,23 @@ export function pickProgress(ctx: CliContext, enabled: boolean): Progress {
   if (!enabled) return new SilentProgress();
   if (ctx.barStream) return new BarProgress(ctx.barStream);
   return new LineProgress((text) => ctx.err(text));
+}
+
+/**
+ * Print a run's results: the rendered report (and how long the run took) on
+ * stdout, or with `--json -` only the JSON; with `--json FILE` the JSON also
+ * goes to FILE (its folder is made).
+ */
+export function emitResults(ctx: CliContext, json: string | null, report: () => string, jsonText: string, startedMs: number): void {
+  if (json === '-') {
+    ctx.out(jsonText);
+    return;
+  }
+  ctx.out(report());
+  ctx.out(`\nDone in ${((performance.now() - startedMs) / 1000).toFixed(1)} s.\n`);
+  if (json !== null) {
+    mkdirSync(dirname(json), { recursive: true });
+    writeFileSync(json, jsonText);
+    ctx.out(`Results written to ${json}\n`);
+  }
 }

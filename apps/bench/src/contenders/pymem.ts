@@ -1,4 +1,4 @@
-import type { HeapBackend } from '@pymem/core';
+import type { Allocator, HeapBackend } from '@pymem/core';
 import { createPool } from '@pymem/pool';
 import { createTlsf } from '@pymem/tlsf';
 import type { WorkerContenderSpec } from './api.js';
@@ -15,13 +15,18 @@ const HEAP_RESERVED =
 
 const heapLabel = (backend: HeapBackend): string => backend;
 
+/** pymem's allocators by contender name, each on a fresh heap of `backend` (shared with the runtime contenders). */
+export const newPool = (backend: HeapBackend): Allocator => createPool({ backend }, { checks: true });
+export const newUncheckedPool = (backend: HeapBackend): Allocator => createPool({ backend }, { checks: false });
+export const newTlsf = (backend: HeapBackend): Allocator => createTlsf({ backend });
+
 export const poolContender: WorkerContenderSpec = {
   kind: 'worker',
   name: 'pool',
   summary: "@pymem/pool: CPython's obmalloc (arenas, 16 KiB pools, 32 size classes), every free checked",
   reservedMeaning: HEAP_RESERVED,
   heapLabel,
-  create: (job) => new HeapSubject(createPool({ backend: job.backend }, { checks: true }), job),
+  create: (job) => new HeapSubject(newPool(job.backend), job),
 };
 
 export const poolUncheckedContender: WorkerContenderSpec = {
@@ -30,7 +35,7 @@ export const poolUncheckedContender: WorkerContenderSpec = {
   summary: '@pymem/pool with checks: false (no allocated-block bitmap; frees are trusted)',
   reservedMeaning: HEAP_RESERVED,
   heapLabel,
-  create: (job) => new HeapSubject(createPool({ backend: job.backend }, { checks: false }), job),
+  create: (job) => new HeapSubject(newUncheckedPool(job.backend), job),
 };
 
 export const tlsfContender: WorkerContenderSpec = {
@@ -39,5 +44,5 @@ export const tlsfContender: WorkerContenderSpec = {
   summary: '@pymem/tlsf: two-level segregated fit, O(1) malloc/free with immediate coalescing',
   reservedMeaning: HEAP_RESERVED,
   heapLabel,
-  create: (job) => new HeapSubject(createTlsf({ backend: job.backend }), job),
+  create: (job) => new HeapSubject(newTlsf(job.backend), job),
 };

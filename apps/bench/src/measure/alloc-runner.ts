@@ -1,18 +1,14 @@
 import type { ContenderSpec, PreparedProgram } from '../contenders/api.js';
 import type { LoadedWorkload, WorkloadSpec } from '../workloads/api.js';
 import { loadWorkload, traceFileOf, type TraceFile } from '../workloads/trace-file.js';
-import type { AllocResult, AllocSettings, ResultStatus, WorkloadInfo } from '../results.js';
-import { ReplayTimeoutError, type ContenderHandle } from './channel.js';
+import type { AllocResult, AllocSettings, WorkloadInfo } from '../results.js';
 import { ContenderProcess } from './contender-process.js';
 import { ContenderWorker } from './contender-worker.js';
-import type { WorkerInit } from './protocol.js';
+import { newLane, plannedRuns, runLanes, skippedLane, type Lane } from './lanes.js';
+import type { AllocWorkerInit } from './protocol.js';
 import type { Progress } from './progress.js';
-import { planRuns, replaysPerRun, roundCount, roundRole, warmupRounds, type RunPlan } from './schedule.js';
 import { summarize } from './stats.js';
-import { formatCount, formatNs } from '../report/format.js';
-
-/** Nanoseconds per second. */
-const NS_PER_SECOND = 1e9;
+import { formatCount } from '../report/format.js';
 
 /** Where the worker script lives and where progress goes. */
 export interface RunnerEnv {
@@ -29,33 +25,8 @@ export interface AllocRun {
 /** The argument after the trace file that puts a process contender in protocol mode. */
 const SERVE_FLAG = '--serve';
 
-/**
- * One contender on one workload, from worker (or child process) start to result.
- *
- * States: running --timeout--> timeout, running --failure--> error (both final:
- * the worker is gone and the lane takes no further part). A process contender
- * whose program could not be prepared starts and stays `skipped`, without a handle.
- */
-interface Lane {
-  spec: ContenderSpec;
-  /** null only when skipped. */
-  handle: ContenderHandle | null;
-  status: ResultStatus;
-  note: string | undefined;
-  peakReservedBytes: number | null;
-  reservedParts: Record<string, number> | undefined;
-  plan: RunPlan;
-  /** Replays each warm-up and timed run repeats. */
-  replaysPerRun: number;
-  /** Warm-up and timed runs done after the measuring pass. */
-  runsDone: number;
-  runsNs: number[];
-}
-
-/** Runs planned per contender and workload (the measuring pass counts as one) before it says otherwise. */
-function plannedRuns(settings: AllocSettings): number {
-  return 1 + settings.warmup + settings.runs;
-}
+/** What a trace replay counts, for progress and timeout notes. */
+const EVENT_UNIT = ['event', 'events'] as const;
 
 /**
  * Replay every workload with every contender: for each workload, one worker
@@ -118,16 +89,14 @@ async function benchWorkload(
   const traceFile = needsFile ? traceFileOf(workload) : null;
   const lanes = contenders.map((spec) => startLane(spec, workload, programs, traceFile, settings, env));
   try {
-    for (const lane of lanes) await startWorker(lane, settings, env);
-    for (const lane of lanes) await measureLane(lane, workload, settings, env);
-    await timedRounds(lanes, workload, settings, env);
+    await runLanes(lanes, { name: workload.name, units: workload.trace.nevents, unit: EVENT_UNIT }, settings, env.progress);
   } finally {
-    await Promise.all(lanes.map((lane) => (lane.handle ? lane.handle.close() : Promise.resolve())));
     traceFile?.dispose();
   }
-  return lanes.map((lane) => laneResult(lane, workload, settings));
+  return lanes.map((lane, i) => laneResult(lane, contenders[i], workload, settings));
 }
 
+/** The lane of one contender: a worker, a child process, or skipped. */
 function startLane(
   spec: ContenderSpec,
   workload: LoadedWorkload,
@@ -136,32 +105,20 @@ function startLane(
   settings: AllocSettings,
   env: RunnerEnv,
 ): Lane {
-  const lane: Lane = {
-    spec,
-    handle: null,
-    status: 'ok',
-    note: undefined,
-    peakReservedBytes: null,
-    reservedParts: undefined,
-    plan: { warmup: settings.warmup, runs: settings.runs, reduced: false },
-    replaysPerRun: 1,
-    runsDone: 0,
-    runsNs: [],
-  };
   if (spec.kind === 'worker') {
-    lane.handle = new ContenderWorker(env.workerScript, workerInit(spec.name, workload, settings));
-    return lane;
+    return newLane(spec.name, new ContenderWorker(env.workerScript, workerInit(spec.name, workload, settings)), settings);
   }
   const program = programs.get(spec.name);
   if (program?.ok && traceFile) {
-    lane.handle = new ContenderProcess(program.command, [...program.args, traceFile.path, SERVE_FLAG]);
-    return lane;
+    return newLane(spec.name, new ContenderProcess(program.command, [...program.args, traceFile.path, SERVE_FLAG]), settings);
   }
-  return skipLane(lane, program && !program.ok ? program.reason : 'its program was not prepared', settings, env);
+  // Already shown once by preparePrograms.
+  return skippedLane(spec.name, program && !program.ok ? program.reason : 'its program was not prepared', settings, env.progress);
 }
 
-function workerInit(contender: string, workload: LoadedWorkload, settings: AllocSettings): WorkerInit {
+function workerInit(contender: string, workload: LoadedWorkload, settings: AllocSettings): AllocWorkerInit {
   return {
+    job: 'alloc',
     contender,
     backend: settings.heap,
     trace: workload.trace,
@@ -171,136 +128,27 @@ function workerInit(contender: string, workload: LoadedWorkload, settings: Alloc
   };
 }
 
-/** A lane that cannot run here: no runs, and the reason as its note (already shown once by preparePrograms). */
-function skipLane(lane: Lane, reason: string, settings: AllocSettings, env: RunnerEnv): Lane {
-  env.progress.addTotal(-plannedRuns(settings));
-  lane.status = 'skipped';
-  lane.note = reason;
-  lane.plan = { warmup: 0, runs: 0, reduced: false };
-  lane.replaysPerRun = 0;
-  return lane;
-}
-
-async function startWorker(lane: Lane, settings: AllocSettings, env: RunnerEnv): Promise<void> {
-  if (lane.status !== 'ok' || !lane.handle) return;
-  try {
-    await lane.handle.ready(settings.timeoutSeconds);
-  } catch (err) {
-    laneFailed(lane, err, 0, env, 'start');
-  }
-}
-
-/** Round 0: the untimed pass on the fresh allocator, which also sizes the lane's plan. */
-async function measureLane(lane: Lane, workload: LoadedWorkload, settings: AllocSettings, env: RunnerEnv): Promise<void> {
-  if (lane.status !== 'ok' || !lane.handle) return;
-  const { nevents } = workload.trace;
-  const label = `${workload.name} · ${lane.spec.name} · measuring pass`;
-  env.progress.update(label, 0);
-  try {
-    const answer = await lane.handle.request({ kind: 'measure' }, settings.timeoutSeconds, (events) =>
-      env.progress.update(label, nevents > 0 ? events / nevents : 1),
-    );
-    if (answer.kind !== 'measured') throw new Error(`expected a measured answer, got ${answer.kind}`);
-    env.progress.completeOne();
-    lane.peakReservedBytes = answer.peakReservedBytes;
-    lane.reservedParts = answer.reservedParts;
-    if (answer.remark !== undefined) addNote(lane, answer.remark, env);
-    lane.replaysPerRun = replaysPerRun(answer.seconds);
-    adoptPlan(lane, planRuns(answer.seconds * lane.replaysPerRun, settings), answer.seconds, settings, env);
-  } catch (err) {
-    laneFailed(lane, err, nevents, env);
-  }
-}
-
-function adoptPlan(lane: Lane, plan: RunPlan, seconds: number, settings: AllocSettings, env: RunnerEnv): void {
-  lane.plan = plan;
-  if (!plan.reduced) return;
-  env.progress.addTotal(plan.warmup + plan.runs - settings.warmup - settings.runs);
-  const cut = [
-    plan.warmup < settings.warmup ? `${plan.warmup} of ${settings.warmup} warm-ups` : `${plan.warmup} warm-ups`,
-    plan.runs < settings.runs ? `${plan.runs} of ${settings.runs} timed runs` : `${plan.runs} timed runs`,
-  ];
-  addNote(lane, `${cut.join(', ')}: one replay takes ${seconds.toFixed(1)} s (--budget ${settings.budgetSeconds} s)`, env);
-}
-
-/** Keep a note for the results and show it now. */
-function addNote(lane: Lane, text: string, env: RunnerEnv): void {
-  lane.note = lane.note === undefined ? text : `${lane.note}; ${text}`;
-  env.progress.note(`  ${lane.spec.name}: ${text}`);
-}
-
-/** Rounds 1..: each round every lane with a role replays once, in registry order. */
-async function timedRounds(lanes: Lane[], workload: LoadedWorkload, settings: AllocSettings, env: RunnerEnv): Promise<void> {
-  const live = lanes.filter((lane) => lane.status === 'ok');
-  const plans = live.map((lane) => lane.plan);
-  const warmup = warmupRounds(plans);
-  const rounds = roundCount(plans);
-  for (let round = 0; round < rounds; round++) {
-    for (const lane of live) {
-      const role = roundRole(lane.plan, warmup, round);
-      if (role === 'idle' || lane.status !== 'ok') continue;
-      const step = role === 'timed' ? `run ${round - warmup + 1}/${lane.plan.runs}` : `warm-up ${round - warmup + lane.plan.warmup + 1}/${lane.plan.warmup}`;
-      env.progress.update(`${workload.name} · ${lane.spec.name} · ${step}`, 0);
-      await replayOnce(lane, role === 'timed', workload, settings, env);
-    }
-  }
-}
-
-async function replayOnce(lane: Lane, timed: boolean, workload: LoadedWorkload, settings: AllocSettings, env: RunnerEnv): Promise<void> {
-  const { nevents } = workload.trace;
-  if (!lane.handle) return;
-  try {
-    const count = lane.replaysPerRun;
-    const answer = await lane.handle.request({ kind: 'replay', count }, settings.timeoutSeconds * count, () => undefined);
-    if (answer.kind !== 'replayed') throw new Error(`expected a replayed answer, got ${answer.kind}`);
-    env.progress.completeOne();
-    lane.runsDone++;
-    if (timed) lane.runsNs.push(nevents > 0 ? answer.ns / (count * nevents) : 0);
-    // Warm-ups recalibrate: a warm replay is faster than the fresh measuring pass.
-    else lane.replaysPerRun = replaysPerRun(answer.ns / count / NS_PER_SECOND);
-  } catch (err) {
-    laneFailed(lane, err, nevents, env);
-  }
-}
-
-/** A lane stops for good: record why, drop its remaining replays from the progress total. */
-function laneFailed(lane: Lane, err: unknown, nevents: number, env: RunnerEnv, phase: 'start' | 'replay' = 'replay'): void {
-  const measuring = lane.peakReservedBytes === null ? 1 : 0;
-  const remaining = measuring + lane.plan.warmup + lane.plan.runs - lane.runsDone;
-  env.progress.addTotal(-Math.max(0, remaining));
-  lane.status = err instanceof ReplayTimeoutError ? 'timeout' : 'error';
-  const why = err instanceof ReplayTimeoutError ? timeoutNote(err, nevents, phase) : err instanceof Error ? err.message : String(err);
-  addNote(lane, `${lane.status}: ${why}`, env);
-  void lane.handle?.close();
-}
-
-function timeoutNote(err: ReplayTimeoutError, nevents: number, phase: 'start' | 'replay'): string {
-  if (phase === 'start') return `the worker did not start within ${err.seconds} s (--timeout)`;
-  // A replay of all nevents events that needs more than the timeout costs more than this per event.
-  const atLeast = nevents > 0 ? `, so at least ${formatNs((err.seconds * NS_PER_SECOND) / nevents)} ns/event` : '';
-  const reached = err.eventsDone > 0 ? `; it had replayed ${formatCount(err.eventsDone)} of ${formatCount(nevents)} events` : '';
-  return `one replay took over ${err.seconds} s (--timeout)${atLeast}${reached}`;
-}
-
-function laneResult(lane: Lane, workload: LoadedWorkload, settings: AllocSettings): AllocResult {
-  const ok = lane.status === 'ok' && lane.runsNs.length > 0;
-  const summary = lane.runsNs.length > 0 ? summarize(lane.runsNs) : null;
+function laneResult(lane: Lane, spec: ContenderSpec, workload: LoadedWorkload, settings: AllocSettings): AllocResult {
+  const nevents = workload.trace.nevents;
+  const runsNs = lane.timed.map((run) => (nevents > 0 ? run.ns / (run.replays * nevents) : 0));
+  const ok = lane.status === 'ok' && runsNs.length > 0;
+  const summary = runsNs.length > 0 ? summarize(runsNs) : null;
   const result: AllocResult = {
     workload: workload.name,
-    contender: lane.spec.name,
-    heap: lane.spec.heapLabel(settings.heap),
+    contender: spec.name,
+    heap: spec.heapLabel(settings.heap),
     status: lane.status,
     nsPerEvent: ok && summary ? summary.median : null,
-    peakReservedBytes: lane.peakReservedBytes,
+    peakReservedBytes: lane.measured?.peakReservedBytes ?? null,
     peakLiveBytes: workload.stats.peakLiveBytes,
-    runs: ok ? lane.runsNs.length : 0,
-    runsNs: lane.runsNs,
+    runs: ok ? runsNs.length : 0,
+    runsNs,
     spread: summary ? { min: summary.min, max: summary.max, rmad: summary.rmad } : null,
     warmup: lane.plan.warmup,
     replaysPerRun: lane.replaysPerRun,
     events: workload.stats.events,
   };
   if (lane.note !== undefined) result.note = lane.note;
-  if (lane.reservedParts !== undefined) result.reservedParts = lane.reservedParts;
+  if (lane.measured?.reservedParts !== undefined) result.reservedParts = lane.measured.reservedParts;
   return result;
 }

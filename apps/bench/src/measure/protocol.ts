@@ -12,7 +12,7 @@ import type { Trace } from '@pymem/trace';
  *    |   measure ->                |  fresh-heap pass
  *    |   <- progress* <- measured  |
  *    |   replay(count) ->          |  count timed replays, leftovers freed off the clock
- *    |   <- replayed               |
+ *    |   <- replayed               |  (runtime jobs: also the ns of each phase, summed)
  *    |   ...                       |
  *    |   (terminate)               |
  * ```
@@ -32,8 +32,9 @@ import type { Trace } from '@pymem/trace';
  * Extra fields in a line are allowed and ignored.
  */
 
-/** The worker's workerData. */
-export interface WorkerInit {
+/** workerData of an `alloc` worker: replay a trace through one allocator. */
+export interface AllocWorkerInit {
+  job: 'alloc';
   contender: string;
   backend: HeapBackend;
   trace: Trace;
@@ -42,14 +43,39 @@ export interface WorkerInit {
   liveAtEnd: Uint32Array;
 }
 
+/** workerData of a runtime worker (`objects`): run one runtime workload on one runtime contender. */
+export interface RuntimeWorkerInit {
+  job: 'runtime';
+  /** A runtime contender's name (runtime/contenders.ts). */
+  contender: string;
+  /** A runtime workload's name (runtime/workloads.ts). */
+  workload: string;
+  backend: HeapBackend;
+  /** The runtime's checked mode. */
+  checks: boolean;
+  /** The workload's size (its own unit: objects, rounds, chain depth). */
+  size: number;
+}
+
+/** The worker's workerData: which kind of job decides what the worker builds. */
+export type WorkerInit = AllocWorkerInit | RuntimeWorkerInit;
+
 /** `replay` repeats the timed replay `count` times and answers the summed replay time. */
 export type WorkerRequest = { kind: 'measure' } | { kind: 'replay'; count: number };
 
 export type WorkerReply =
   | { kind: 'ready' }
   | { kind: 'progress'; events: number }
-  | { kind: 'measured'; peakReservedBytes: number; remark?: string; reservedParts?: Record<string, number>; seconds: number }
-  | { kind: 'replayed'; ns: number }
+  | {
+      kind: 'measured';
+      peakReservedBytes: number;
+      remark?: string;
+      reservedParts?: Record<string, number>;
+      /** Runtime jobs: what the measuring pass checked (object counts, chain depths). */
+      facts?: Record<string, number>;
+      seconds: number;
+    }
+  | { kind: 'replayed'; ns: number; phasesNs?: number[] }
   | { kind: 'failed'; message: string };
 
 /** The stdin line of a request, for process contenders. */

@@ -1,31 +1,38 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ReplaySubject } from '../contenders/api.js';
 import { getWorkerContender } from '../contenders/registry.js';
-import type { WorkerInit, WorkerReply, WorkerRequest } from './protocol.js';
+import { RuntimeSubject } from '../runtime/subject.js';
+import type { AllocWorkerInit, RuntimeWorkerInit, WorkerInit, WorkerReply, WorkerRequest } from './protocol.js';
 
 /** Nanoseconds per second, for the measuring pass's duration. */
 const NS_PER_SECOND = 1e9;
 
+/** What a worker does with the two requests, whatever its job. */
+interface Served {
+  measure(progress: (units: number) => void): WorkerReply;
+  replay(count: number): WorkerReply;
+}
+
 /**
  * A contender's worker: build the one subject this isolate will ever see,
- * then answer requests until terminated. The clock covers `replay()` only.
+ * then answer requests until terminated.
  * Tricky: the subject's methods are called from these call sites only, with
- * one subject class per isolate, which keeps them monomorphic.
+ * one subject class (one allocator, one workload) per isolate, which keeps
+ * them monomorphic.
  */
 export function runWorker(port: MessagePort, init: WorkerInit): void {
   const send = (reply: WorkerReply): void => port.postMessage(reply);
-  let subject: ReplaySubject;
+  let served: Served;
   try {
-    subject = getWorkerContender(init.contender).create(init);
+    served = init.job === 'runtime' ? serveRuntime(init) : serveAlloc(init);
   } catch (err) {
     send({ kind: 'failed', message: describe(err) });
     return;
   }
-  const progress = (events: number): void => send({ kind: 'progress', events });
+  const progress = (units: number): void => send({ kind: 'progress', events: units });
   port.on('message', (request: WorkerRequest) => {
     try {
-      if (request.kind === 'measure') send(measure(subject, progress));
-      else send(replay(subject, request.count));
+      send(request.kind === 'measure' ? served.measure(progress) : served.replay(request.count));
     } catch (err) {
       send({ kind: 'failed', message: describe(err) });
     }
@@ -33,15 +40,21 @@ export function runWorker(port: MessagePort, init: WorkerInit): void {
   send({ kind: 'ready' });
 }
 
-function measure(subject: ReplaySubject, progress: (events: number) => void): WorkerReply {
-  const t0 = process.hrtime.bigint();
-  const found = subject.measure(progress);
-  const seconds = Number(process.hrtime.bigint() - t0) / NS_PER_SECOND;
-  return { kind: 'measured', ...found, seconds };
+/** `alloc`: the clock covers `replay()` only; leftovers are freed off the clock. */
+function serveAlloc(init: AllocWorkerInit): Served {
+  const subject = getWorkerContender(init.contender).create(init);
+  return {
+    measure: (progress) => {
+      const t0 = process.hrtime.bigint();
+      const found = subject.measure(progress);
+      return { kind: 'measured', ...found, seconds: secondsSince(t0) };
+    },
+    replay: (count) => ({ kind: 'replayed', ns: replayTrace(subject, count) }),
+  };
 }
 
 /** `count` replays; the clock runs during each replay only, not while the leftovers are freed. */
-function replay(subject: ReplaySubject, count: number): WorkerReply {
+function replayTrace(subject: ReplaySubject, count: number): number {
   let ns = 0n;
   for (let k = 0; k < count; k++) {
     const t0 = process.hrtime.bigint();
@@ -49,7 +62,24 @@ function replay(subject: ReplaySubject, count: number): WorkerReply {
     ns += process.hrtime.bigint() - t0;
     subject.releaseLeftovers();
   }
-  return { kind: 'replayed', ns: Number(ns) };
+  return Number(ns);
+}
+
+/** Runtime workloads: the subject times each phase itself and checks each run off the clock. */
+function serveRuntime(init: RuntimeWorkerInit): Served {
+  const subject = new RuntimeSubject(init);
+  return {
+    measure: () => {
+      const t0 = process.hrtime.bigint();
+      const found = subject.measure();
+      return { kind: 'measured', ...found, seconds: secondsSince(t0) };
+    },
+    replay: (count) => ({ kind: 'replayed', ...subject.replay(count) }),
+  };
+}
+
+function secondsSince(t0: bigint): number {
+  return Number(process.hrtime.bigint() - t0) / NS_PER_SECOND;
 }
 
 function describe(err: unknown): string {

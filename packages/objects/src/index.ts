@@ -1,0 +1,2 @@
+export { Objects } from './objects.js';
+export * from './layout.js';
