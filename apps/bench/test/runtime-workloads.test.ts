@@ -30,7 +30,7 @@ const CHURN_RING = 64;
 const SIZES: Record<string, number> = { churn: 500, containers: 3, deep_chain: 2000, mixed: 100 };
 
 function init(workload: string, contender: string, backend: RuntimeWorkerInit['backend'], checks: boolean): RuntimeWorkerInit {
-  return { job: 'runtime', workload, contender, backend, checks, size: SIZES[workload] };
+  return { job: 'runtime', suite: 'objects', workload, contender, backend, checks, allocator: contender, size: SIZES[workload] };
 }
 
 /** What the measuring pass must report for `workload` at `size`, beyond the counts every workload reports. */

@@ -35,6 +35,10 @@
  * (untrack, onDestroy). The tracer only ever meets what refcounting could
  * not free.
  *
+ * A traverse that throws (a broken type) aborts steps 1-3: the list is
+ * relinked as it was and the error propagates. Errors of finalizers and
+ * weakref callbacks in step 5 go to the runtime's unraisable hook.
+ *
  * Invariants (between collections):
  * - an object is tracked iff it is in `all` (gc-common's list invariants hold);
  * - `unreachable` is empty and no gc_prev in `all` carries a flag;
@@ -70,6 +74,7 @@ import { sweep, type SweepCounts } from './sweep.js';
 /** Largest threshold: it is a u32 in the state block. */
 const MAX_THRESHOLD = 2 ** 32 - 1;
 const GC_NEXT_OFFSET = 8;
+const GC_PREV_OFFSET = 4;
 
 export class MarkSweepGc implements GcStrategy {
   readonly name = 'mark-sweep';
@@ -304,7 +309,7 @@ export class MarkSweepGc implements GcStrategy {
     let prev = this.all;
     for (let p = gcNext(u32, this.all); p !== this.all; p = gcNext(u32, p)) {
       if (gcPrev(u32, p) !== prev) throw new HeapCorruptionError('mark-sweep: prev(next(x)) == x along the list', p);
-      if ((u32[(p - 4) >>> 2] & PREV_FLAGS) !== 0) throw new HeapCorruptionError('mark-sweep: no gc_prev flag between collections', p);
+      if ((u32[(p - GC_PREV_OFFSET) >>> 2] & PREV_FLAGS) !== 0) throw new HeapCorruptionError('mark-sweep: no gc_prev flag between collections', p);
       const type = host.types[u32[(p + OB_TYPE) >>> 2] & OB_TYPE_ID_MASK];
       if (type === null || type === undefined || type.headSize === 0) throw new HeapCorruptionError('mark-sweep: only GC objects are tracked', p);
       if (this.heap.i32[p >>> 2] <= 0) throw new HeapCorruptionError('mark-sweep: tracked objects have a positive refcount', p);
@@ -320,15 +325,34 @@ export class MarkSweepGc implements GcStrategy {
   private collectMarkSweep(): number {
     const u32 = this.heap.u32;
     u32[this.countIndex] = 0;
-    this.finder.refresh();
-    this.finder.updateRefs(this.all);
-    this.finder.subtractRefs(this.all);
-    this.marker.markFromRoots(this.all, this.rootTable.table(), this.rootTable.used());
+    try {
+      this.finder.refresh();
+      this.finder.updateRefs(this.all);
+      this.finder.subtractRefs(this.all);
+      this.marker.markFromRoots(this.all, this.rootTable.table(), this.rootTable.used());
+    } catch (error) {
+      this.relinkAll(); // a traverse threw (a broken type): leave the list as it was
+      throw error;
+    }
     sweep(u32, this.all, this.unreachable, this.swept);
     this.marker.trimStack();
     const disposed = this.disposer.dispose(this.unreachable, this.all);
     this.recordStats(disposed.collected, disposed.resurrected);
     return disposed.collected;
+  }
+
+  /**
+   * Undo steps 1-3 after a traverse threw: gc_next links are intact through
+   * them, so walking them restores every prev pointer and clears the flags.
+   */
+  private relinkAll(): void {
+    const u32 = this.heap.u32;
+    this.marker.reset();
+    let prev = this.all;
+    for (let p = u32[(this.all - GC_NEXT_OFFSET) >>> 2]; p !== this.all; p = u32[(p - GC_NEXT_OFFSET) >>> 2]) {
+      u32[(p - GC_PREV_OFFSET) >>> 2] = prev;
+      prev = p;
+    }
   }
 
   private recordStats(collected: number, resurrected: number): void {

@@ -64,8 +64,6 @@ export class Marker {
   /** The mark stack: objects marked, not yet traversed. */
   private stack = new Uint32Array(MARK_STACK_INITIAL);
   private sp = 0;
-  /** Objects marked by the current phase. */
-  marked = 0;
   /** The visit callback, created once. */
   private readonly visitMark: VisitProc;
 
@@ -83,9 +81,13 @@ export class Marker {
    */
   markFromRoots(all: Ptr, table: Ptr, used: number): void {
     this.u32 = this.heap.u32;
-    this.marked = 0;
     this.markTableRoots(table, used);
     this.markOutsideReferenced(all);
+  }
+
+  /** Empty the stack (after a traverse threw mid-phase). */
+  reset(): void {
+    this.sp = 0;
   }
 
   /** Drop an oversized stack (after a collection of a huge set). */
@@ -112,7 +114,6 @@ export class Marker {
       const word = u32[i];
       if (word >>> PREV_SHIFT === 0 || (word & MARKED) !== 0) continue;
       u32[i] = word | MARKED;
-      this.marked++;
       this.push(p);
       this.drain();
     }
@@ -137,7 +138,6 @@ export class Marker {
     const word = u32[i];
     if ((word & MARK_STATE_MASK) !== UNMARKED_IN_SET) return 0;
     u32[i] = word | MARKED;
-    this.marked++;
     this.push(child);
     return 0;
   }

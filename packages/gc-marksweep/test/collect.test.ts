@@ -1,3 +1,4 @@
+import { TypeFlags } from '@pymem/core';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS, SLOTS, ring, setup } from './helpers.js';
 
@@ -152,6 +153,39 @@ describe('deep structures (no recursion)', () => {
     expect(gc.stats().marked).toBe(size);
     rt.decref(root);
     expect(rt.collect().collected).toBe(size);
+    expect(s.live()).toBe(0);
+  });
+});
+
+describe('a traverse that throws', () => {
+  it('propagates the error and leaves the collector as it was', () => {
+    const s = setup();
+    const { rt, gc, link, newNode } = s;
+    let broken = false;
+    const bad = rt.registerType({
+      name: 'bad',
+      basicSize: 12,
+      flags: TypeFlags.GC,
+      traverse: () => {
+        if (broken) throw new Error('broken traverse');
+        return 0;
+      },
+    });
+    const held = newNode();
+    const r = ring(s, 4);
+    link(held, 0, r[0]);
+    const b = rt.newObject(bad);
+    ring(s, 3);
+    broken = true;
+    expect(() => rt.collect()).toThrow('broken traverse');
+    expect(gc.isCollecting()).toBe(false);
+    gc.checkInvariants();
+    expect(s.live()).toBe(1 + 4 + 1 + 3);
+    broken = false;
+    expect(rt.collect().collected).toBe(3);
+    rt.decref(b);
+    rt.decref(held);
+    expect(rt.collect().collected).toBe(4);
     expect(s.live()).toBe(0);
   });
 });

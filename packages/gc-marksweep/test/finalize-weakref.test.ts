@@ -71,6 +71,30 @@ describe.each(BACKENDS)('finalizers and weakrefs (%s heap)', (backend) => {
     expect(s.live()).toBe(0);
   });
 
+  it('a finalizer may allocate enough to grow the heap in the middle of a collection', () => {
+    const s = setup({ backend, threshold: 1000 }); // automatic collections are skipped while one runs
+    const { rt, gc, fin, link, newNode, hooks } = s;
+    const made: Ptr[] = [];
+    hooks.onFinalize = () => {
+      for (let i = 0; i < 100_000; i++) made.push(newNode());
+    };
+    const keep = ring(s, 50);
+    const h = gc.addRoot(keep[0]);
+    const f = rt.newObject(fin);
+    link(f, 0, f);
+    rt.decref(f);
+    const heapBefore = rt.heap.byteLength;
+    expect(rt.collect().collected).toBe(1);
+    expect(rt.heap.byteLength).toBeGreaterThan(heapBefore);
+    expect(gc.stats()).toMatchObject({ collections: 1, marked: 50, swept: 1, collected: 1 });
+    expect(gc.getCount()).toBe(100_000 - 1); // made during the collection, minus f, freed at its end
+    gc.checkInvariants();
+    made.forEach((p) => rt.decref(p));
+    gc.removeRoot(h);
+    expect(rt.collect().collected).toBe(50);
+    expect(s.live()).toBe(0);
+  });
+
   it('collect() from a finalizer during a collection does nothing and returns zeros', () => {
     const s = setup({ backend });
     const { rt, gc, fin, link, hooks } = s;

@@ -13,6 +13,7 @@ export interface SetupOptions extends MarkSweepOptions {
   backend?: HeapBackend;
   checks?: boolean;
   initialBytes?: number;
+  maxBytes?: number;
 }
 
 /**
@@ -22,7 +23,7 @@ export interface SetupOptions extends MarkSweepOptions {
  */
 export function setup(options: SetupOptions = {}) {
   const gc = new MarkSweepGc({ threshold: options.threshold ?? 0, enabled: options.enabled });
-  const allocator = createPool({ backend: options.backend ?? 'arraybuffer', initialBytes: options.initialBytes });
+  const allocator = createPool({ backend: options.backend ?? 'arraybuffer', initialBytes: options.initialBytes, maxBytes: options.maxBytes });
   const unraisable: unknown[] = [];
   const rt = new Runtime({ allocator, gc, checks: options.checks ?? true, onUnraisable: (e) => unraisable.push(e) });
   const finalized = new Map<Ptr, number>();

@@ -1,4 +1,4 @@
-import { InvalidObjectError, RefcountError } from '@pymem/core';
+import { InvalidObjectError, OutOfMemoryError, RefcountError } from '@pymem/core';
 import { describe, expect, it } from 'vitest';
 import { GcAttachError, GcRootError, MAX_ROOTS, MarkSweepGc, type RootHandle } from '../src/index.js';
 import { BACKENDS, ring, setup } from './helpers.js';
@@ -117,6 +117,32 @@ describe.each(BACKENDS)('explicit roots (%s heap)', (backend) => {
     expect(() => gc.addRoot(freed)).toThrow(RefcountError);
     expect(gc.roots()).toEqual([]);
     expect(rt.refcount(p)).toBe(1);
+  });
+
+  it('addRoot that cannot grow the table throws OutOfMemoryError and changes nothing', () => {
+    const { rt, gc, newNode } = setup({ backend, maxBytes: 4 << 20 });
+    const objs = Array.from({ length: 16 }, () => newNode());
+    const handles = objs.map((p) => gc.addRoot(p)); // the first table is full
+    const extra = newNode();
+    // Exhaust the heap for blocks of the grown table's size (and everything larger).
+    const blocks: number[] = [];
+    for (;;) {
+      try {
+        blocks.push(rt.allocator.malloc(512));
+      } catch (e) {
+        expect(e).toBeInstanceOf(OutOfMemoryError);
+        break;
+      }
+    }
+    expect(() => gc.addRoot(extra)).toThrow(OutOfMemoryError);
+    expect(rt.refcount(extra)).toBe(1);
+    expect(gc.roots().map((r) => r.handle)).toEqual(handles);
+    gc.checkInvariants();
+    blocks.forEach((b) => rt.allocator.free(b));
+    const h = gc.addRoot(extra); // room again
+    expect(rt.refcount(extra)).toBe(2);
+    expect(gc.roots()).toHaveLength(17);
+    gc.removeRoot(h);
   });
 
   it('grows its table past the initial capacity and reuses freed slots', () => {

@@ -41,7 +41,7 @@
  * - scanBlack's stack is threaded through gc_prev of the objects on it: a
  *   black object's gray count is never read again.
  *
- * The visit callbacks are created once and read the heap through fields set
+ * The visit callback is created once and reads the heap through fields set
  * at the start of markRoots: traverse functions neither allocate nor call
  * back into the runtime, so no view can be replaced until collectRoots ends.
  * Between markRoots and collectRoots no user code runs, which is what makes
@@ -57,6 +57,9 @@ import { BLACK, BUFFERED, COLOUR_MASK, GRAY, PURPLE, TRACKED, WHITE, typeIndex }
 
 /** Ends the visited list and scanBlack's stack. */
 const END = 0;
+/** What the one visit callback does (see `visit`). */
+const MARK_GRAY = 0;
+const SCAN_BLACK = 1;
 
 export class TrialDeletion {
   private u32: Uint32Array;
@@ -69,15 +72,20 @@ export class TrialDeletion {
   private grayed = 0;
   /** Top of scanBlack's stack. */
   private top: Ptr = END;
-  private readonly visitMarkGray: VisitProc;
-  private readonly visitScanBlack: VisitProc;
+  /** MARK_GRAY or SCAN_BLACK: the phase `visit` serves. */
+  private mode = MARK_GRAY;
+  /**
+   * The one visit callback handed to every traverse. One function rather
+   * than one per phase keeps the types' traverse call sites monomorphic,
+   * so V8 inlines the visit into them; a field read picks the phase.
+   */
+  private readonly visit: VisitProc;
 
   constructor(private readonly host: GcHost) {
     this.types = host.types;
     this.u32 = host.heap.u32;
     this.i32 = host.heap.i32;
-    this.visitMarkGray = (child) => this.markGrayChild(child);
-    this.visitScanBlack = (child) => this.scanBlackChild(child);
+    this.visit = (child) => (this.mode === MARK_GRAY ? this.markGrayChild(child) : this.scanBlackChild(child));
   }
 
   /**
@@ -160,9 +168,10 @@ export class TrialDeletion {
   private markGray(): void {
     const u32 = this.u32;
     const types = this.types;
+    this.mode = MARK_GRAY;
     for (let p = this.head; p !== END; p = u32[nextIndex(p)]) {
       const traverse = types[u32[typeIndex(p)] & OB_TYPE_ID_MASK]!.traverse;
-      if (traverse !== null) traverse(p, this.visitMarkGray, 0);
+      if (traverse !== null) traverse(p, this.visit, 0);
     }
   }
 
@@ -195,11 +204,12 @@ export class TrialDeletion {
     u32[ti] = (u32[ti] & ~COLOUR_MASK) | BLACK;
     u32[prevIndex(s)] = END;
     this.top = s;
+    this.mode = SCAN_BLACK;
     while (this.top !== END) {
       const p = this.top;
       this.top = u32[prevIndex(p)];
       const traverse = types[u32[typeIndex(p)] & OB_TYPE_ID_MASK]!.traverse;
-      if (traverse !== null) traverse(p, this.visitScanBlack, 0);
+      if (traverse !== null) traverse(p, this.visit, 0);
     }
   }
 

@@ -20,6 +20,7 @@
  *   instance         { __class__: name, ...attrs }   plain object whose `__class__` names a
  *                                                    class of `o.instances`
  *   weakref          { __weakref__: referent | null } (a plain object: becomes a dict)
+ *   other types      ObjectTypeError                 anything else: ObjectTypeError
  * ```
  *
  * Lossy spots, on purpose: a float with an integral value (`1.0`) comes out

@@ -65,22 +65,6 @@ export function objectsEqual(o: Objects, a: Ptr, b: Ptr): boolean {
   return isNumber(o, ta) && isNumber(o, tb) && numbersEqual(numberValue(o, ta, a), numberValue(o, tb, b));
 }
 
-/** Whether objects of type `t` are hashable (dict keys). */
-export function isHashableType(o: Objects, t: number): boolean {
-  switch (t) {
-    case o.str.type:
-    case o.int.type:
-    case o.tuple.type:
-    case o.float.type:
-    case o.bytes.type:
-    case o.boolType:
-    case o.noneType:
-      return true;
-    default:
-      return false;
-  }
-}
-
 function sameTypeEqual(o: Objects, t: number, a: Ptr, b: Ptr): boolean {
   switch (t) {
     case o.str.type:

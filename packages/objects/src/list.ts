@@ -58,7 +58,8 @@ const SLOT_ROUND_UP = 3;
 
 /**
  * The capacity list_resize picks for `newsize` items when the current array
- * (`allocated` slots, holding `oldsize` items) does not fit. Exported for tests.
+ * cannot hold them or is more than twice too big; `oldsize` is the current
+ * size (a jump past the over-allocation gets exactly what it asked for).
  */
 export function listCapacity(newsize: number, oldsize: number): number {
   if (newsize === 0) return 0;

@@ -31,7 +31,8 @@
  * ones by TextEncoder.encodeInto straight into the heap. Decoding: short
  * strings by a hand loop, longer ones by TextDecoder (over a copy on a shared
  * heap: browsers refuse to decode SharedArrayBuffer views). Why the split,
- * measured on Node 20 (shared and arraybuffer heaps, ASCII, ns per call):
+ * measured on Node 20 (shared and arraybuffer heaps, ASCII, ns per call, on a
+ * busy 2-core machine: the crossovers matter, not the absolute figures):
  *
  * ```
  *   units          1    4    8   16   32   64  128

@@ -4,8 +4,7 @@ import { Runtime } from '@pymem/refcount';
 import { assertProperty } from '@pymem/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Objects } from '../src/index.js';
-import { AttributeError, type PyClass } from '../src/instance.js';
+import { AttributeError, Objects, type PyClass } from '../src/index.js';
 
 /** Attribute names the tests use, interned before the baseline (interned strs are immortal). */
 const NAMES = ['x', 'y', 'z', 'next', 'self', 'w'];

@@ -27,8 +27,7 @@ import { assertProperty } from '@pymem/testing';
 import { createTlsf } from '@pymem/tlsf';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Objects } from '../src/index.js';
-import { AttributeError } from '../src/instance.js';
+import { AttributeError, Objects } from '../src/index.js';
 
 type Kind = 'int' | 'float' | 'str' | 'bytes' | 'tuple' | 'list' | 'dict' | 'rec' | 'pair';
 const KINDS: readonly Kind[] = ['int', 'float', 'str', 'bytes', 'tuple', 'list', 'dict', 'rec', 'pair'];
@@ -312,9 +311,12 @@ class Machine {
 
   private dictSet(op: Extract<Op, { t: 'dset' }>): void {
     const d = this.pick(op.c, (x) => x.kind === 'dict');
-    const k = this.pick(op.k);
+    if (d === undefined) return;
+    // a third of the time a key the dict holds (a replace), else any object (maybe unhashable)
+    const held = [...d.entries!.values()].map((e) => e.key);
+    const k = op.k % 3 === 0 && held.length > 0 ? held[((op.k / 3) | 0) % held.length] : this.pick(op.k);
     const x = this.pick(op.x);
-    if (d === undefined || k === undefined || x === undefined || this.reaches(x, d)) return;
+    if (k === undefined || x === undefined || this.reaches(x, d)) return;
     const key = canon(k);
     if (key === null) {
       // an unhashable key is refused before anything changes
@@ -446,6 +448,9 @@ function children(m: MObj): MObj[] {
   return [];
 }
 
+/** Each kind of step must happen at least this often over one test's programs (typically 40 to 2,000 times). */
+const MIN_COVERAGE = 10;
+
 const ALLOCATORS: readonly (readonly [string, () => Allocator])[] = [
   ['pool', () => createPool({ backend: 'shared' })],
   ['tlsf', () => createTlsf({ backend: 'shared' })],
@@ -479,10 +484,11 @@ describe.each(ALLOCATORS)('random programs against a refcount model (%s allocato
       { numRuns: 150 },
     );
     expect(steps).toBeGreaterThan(5000);
+    if (process.env.PYMEM_COVERAGE) console.log(steps, Object.fromEntries(Machine.coverage));
     // every kind of step really happened, error paths included
     const kinds = ['new', 'incref', 'decref', 'append', 'pop', 'lset', 'dset', 'dset replace', 'dset unhashable', 'ddel'];
     for (const what of [...kinds, 'setattr', 'setattr replace', 'setattr refused', 'delattr', 'delattr missing', 'death']) {
-      expect(Machine.coverage.get(what) ?? 0, what).toBeGreaterThan(20);
+      expect(Machine.coverage.get(what) ?? 0, what).toBeGreaterThanOrEqual(MIN_COVERAGE);
     }
   });
 });

@@ -11,15 +11,19 @@
  * - small ints, interned strs, None, True and False are immortal and not GC
  *   objects: they never count;
  * - an instance of a *dict class* owns a real `dict` object for its
- *   attributes, so a garbage instance counts 2 (instance + dict): what
- *   test_gc counted before CPython stored attribute values inline in the
- *   object ("instance object & its dict", 2*N). An instance of a *slot
- *   class* has no dict and counts 1: what CPython 3.13+ counts for a plain
- *   instance ("instance objects", N). The scenarios run over both kinds.
+ *   attributes, so a garbage instance counts 2 (instance + dict), as test_gc
+ *   counted before 3.11 ("instance object & its dict", 2*N). CPython 3.11+
+ *   keeps a plain instance's attribute values inline (bpo-45340: no dict
+ *   object until `__dict__` is asked for) and its test_gc expects N
+ *   ("instance objects"). Our *slot class* is that model: no dict, counts
+ *   1. Every instance scenario runs over both kinds, with its count.
  */
 import { RefcountError, type Ptr } from '@pymem/core';
+import { DEBUG_SAVEALL, GcGenerationError, GenerationalGc } from '@pymem/gc-generational';
+import { GcRootError, MarkSweepGc } from '@pymem/gc-marksweep';
+import { TrialDeletionGc } from '@pymem/gc-trial-deletion';
 import { describe, expect, it } from 'vitest';
-import type { PyRuntime } from '../src/index.js';
+import { createRuntime, type PyRuntime } from '../src/index.js';
 import { CYCLE_STRATEGIES, FinalizerLog, NONE, fixture, type StrategyCase } from './helpers.js';
 
 /** A class kind and what one garbage instance of it counts in collect(). */
@@ -269,7 +273,7 @@ describe.each(CYCLE_STRATEGIES)('$name collector: test_gc scenarios', (s: Strate
         ouch = WRs.map((wr) => py.weakrefGet(wr));
       };
       const Cs = [0, 1].map((i) => {
-        const c = C.new({ i: py.int.new(i) });
+        const c = C.new({ i: py.int.new(i) }); // small ints: immortal, no reference to drop
         C.setattr(c, 'loop', c);
         return c;
       });
@@ -491,6 +495,37 @@ describe.each(CYCLE_STRATEGIES)('$name collector: test_gc scenarios', (s: Strate
     for (const p of [big, f, str, bytes, l, a]) py.decref(p);
   });
 
+  it('test_dict.test_track_dynamic: a dict the collector untracked (atomic contents) is tracked again when it stores a container, so its cycles are found', () => {
+    const { py, atBaseline } = fixture(s);
+    const d = py.dict.new();
+    py.dict.setStr(d, 'k0', py.int.new(1));
+    py.collect(); // generational untracks a dict of atomic contents in a full collection, as CPython
+    if (s.name === 'generational') expect(py.rt.isTracked(d)).toBe(false);
+    const l = py.list.new();
+    py.dict.setStr(d, 'k1', l); // CPython's MAINTAIN_TRACKING: a container value makes the dict tracked again
+    expect(py.rt.isTracked(d)).toBe(true);
+    py.list.append(l, d);
+    py.decref(l);
+    py.decref(d);
+    expect(py.collect()).toEqual({ collected: 2, uncollectable: 0 });
+    atBaseline();
+  });
+
+  it('test_track_dynamic through an instance: its attribute dict, untracked while atomic, is tracked again by setattr of a container', () => {
+    const { py, atBaseline } = fixture(s);
+    const A = py.instances.defineClass({ name: 'A' });
+    const a = A.new({ x: py.int.new(1) });
+    py.collect();
+    const l = py.list.new();
+    A.setattr(a, 'a', l);
+    expect(py.rt.isTracked(A.dictOf(a))).toBe(true);
+    py.list.append(l, a); // a -> a.__dict__ -> l -> a
+    py.decref(l);
+    py.decref(a);
+    expect(py.collect()).toEqual({ collected: 3, uncollectable: 0 });
+    atBaseline();
+  });
+
   it('a collection with nothing to collect changes nothing', () => {
     const { py, live } = fixture(s);
     const l = py.list.new();
@@ -553,5 +588,329 @@ describe("'none': refcounting alone, cycles leak (gc.disable())", () => {
     py.collect();
     expect(log.count(cyc)).toBe(0);
     expect(live()).toBe(2); // cyc and its dict
+  });
+});
+
+// ───────────────────────── API that only one strategy has ─────────────────────────
+
+const GENERATIONAL = CYCLE_STRATEGIES.find((s) => s.name === 'generational')!;
+const MARK_SWEEP = CYCLE_STRATEGIES.find((s) => s.name === 'mark-sweep')!;
+
+/** A generational runtime with its collector, automatic collection off. */
+function generational() {
+  const f = fixture(GENERATIONAL);
+  if (!(f.py.gc instanceof GenerationalGc)) throw new Error('expected a GenerationalGc');
+  return { ...f, gc: f.py.gc };
+}
+
+describe('generational only: the gc module API', () => {
+  it('test_get_count: a new object shows in count0, older counts stay 0', () => {
+    const { py, gc } = generational();
+    py.collect();
+    const [a, b, c] = gc.getCount();
+    const x = py.list.new();
+    const [d, e, f] = gc.getCount();
+    expect([b, c]).toEqual([0, 0]);
+    expect([e, f]).toEqual([0, 0]);
+    expect(a).toBeLessThan(5);
+    expect(d).toBeGreaterThan(a);
+    py.decref(x);
+    expect(gc.getCount()[0]).toBe(a); // count0 is allocations minus deallocations of tracked objects
+  });
+
+  it('test_collect_generations: an object trickles one generation up per collect(n)', () => {
+    const { py, gc } = generational();
+    py.collect();
+    const x = py.list.new();
+    py.collect(0);
+    expect(gc.getCount().slice(1)).toEqual([1, 0]);
+    expect(gc.getObjects(1)).toContain(x);
+    py.collect(1);
+    expect(gc.getCount().slice(1)).toEqual([0, 1]);
+    expect(gc.getObjects(2)).toContain(x);
+    py.collect(2);
+    expect(gc.getCount().slice(1)).toEqual([0, 0]);
+    expect(gc.getObjects(2)).toContain(x);
+    py.decref(x);
+  });
+
+  it('test_get_objects: a self-holding list moves from generation 0 to 1 to 2', () => {
+    const { py, gc } = generational();
+    py.collect();
+    const l = py.list.new();
+    py.list.append(l, l);
+    const where = () => [0, 1, 2].map((g) => gc.getObjects(g).includes(l));
+    expect(where()).toEqual([true, false, false]);
+    py.collect(0);
+    expect(where()).toEqual([false, true, false]);
+    py.collect(1);
+    expect(where()).toEqual([false, false, true]);
+    py.collect(2);
+    expect(where()).toEqual([false, false, true]);
+    expect(gc.getObjects()).toContain(l);
+    py.decref(l);
+    expect(py.collect().collected).toBe(1);
+  });
+
+  it('test_get_objects_arguments / collect(): generations outside 0..2 throw GcGenerationError', () => {
+    const { py, gc } = generational();
+    expect(gc.getObjects().length).toBe(gc.getObjects(0).length + gc.getObjects(1).length + gc.getObjects(2).length);
+    for (const bad of [1000, -1000, 1.234, '1' as unknown as number]) {
+      expect(() => gc.getObjects(bad)).toThrow(GcGenerationError);
+      expect(() => py.collect(bad)).toThrow(GcGenerationError);
+    }
+    expect(() => py.collect(3)).toThrow(GcGenerationError);
+  });
+
+  it('test_get_referents: what a list, a tuple and a dict reference; nothing for non-GC objects', () => {
+    const { py, gc } = generational();
+    const [one, three, five, seven] = [1, 3, 5, 7].map((n) => py.int.new(n));
+    const alist = py.list.new([one, three, five]);
+    expect(gc.getReferents(alist)).toEqual([one, three, five]);
+    const atuple = py.tuple.new([one, three, five]);
+    expect(gc.getReferents(atuple)).toEqual([one, three, five]);
+    const adict = py.dict.new();
+    py.dict.set(adict, one, three);
+    py.dict.set(adict, five, seven);
+    expect(new Set(gc.getReferents(adict))).toEqual(new Set([one, three, five, seven]));
+    expect(gc.getReferents(adict)).toHaveLength(4);
+    expect(gc.getReferents(alist, adict, atuple)).toHaveLength(3 + 4 + 3);
+    const str = py.str.new('a');
+    expect(gc.getReferents(one, str)).toEqual([]);
+    expect(gc.getReferrers(alist)).toEqual([]);
+    const holder = py.list.new([alist]);
+    expect(gc.getReferrers(alist)).toEqual([holder]);
+    for (const p of [alist, atuple, adict, str, holder]) py.decref(p);
+  });
+
+  it('test_is_tracked / test_tuple.test_track_dynamic: atomic tuples are untracked by a collection, others stay tracked', () => {
+    const { py, gc } = generational();
+    const atomic = py.tuple.new([py.int.new(1), py.str.intern('a')]);
+    const l = py.list.new();
+    const holding = py.tuple.new([l]);
+    const nested = py.tuple.new([atomic]);
+    expect([atomic, holding, nested].map((t) => gc.isTracked(t))).toEqual([true, true, true]);
+    py.collect(0);
+    expect(gc.isTracked(atomic)).toBe(false);
+    expect(gc.isTracked(holding)).toBe(true);
+    py.collect(0);
+    expect(gc.isTracked(nested)).toBe(false); // only an untracked atomic tuple inside: atomic too
+    expect(gc.isTracked(l)).toBe(true);
+    expect(gc.isTracked(py.int.new(1))).toBe(false);
+    expect(py.rt.isTracked(atomic)).toBe(gc.isTracked(atomic));
+    for (const p of [atomic, l, holding, nested]) py.decref(p);
+  });
+
+  it('test_freeze: frozen objects are never examined, garbage included, until unfreeze', () => {
+    const { py, gc, atBaseline } = generational();
+    const l = py.list.new();
+    py.list.append(l, l);
+    gc.freeze();
+    expect(gc.getFreezeCount()).toBeGreaterThan(0);
+    expect(gc.getCount()[0]).toBe(0);
+    expect(gc.getObjects()).not.toContain(l);
+    py.decref(l);
+    expect(py.collect().collected).toBe(0);
+    gc.unfreeze();
+    expect(gc.getFreezeCount()).toBe(0);
+    expect(gc.getObjects(2)).toContain(l);
+    expect(py.collect().collected).toBe(1);
+    atBaseline();
+  });
+
+  it('test_get_stats: collect(0) counts in generation 0, collect(2) in generation 2 only', () => {
+    const { py, gc } = generational();
+    const stats = gc.getStats();
+    expect(stats).toHaveLength(3);
+    for (const st of stats) expect(Object.keys(st).sort()).toEqual(['collected', 'collections', 'uncollectable']);
+    const old = gc.getStats();
+    py.collect(0);
+    let now = gc.getStats();
+    expect(now.map((st) => st.collections)).toEqual([old[0].collections + 1, old[1].collections, old[2].collections]);
+    py.collect(2);
+    now = gc.getStats();
+    expect(now.map((st) => st.collections)).toEqual([old[0].collections + 1, old[1].collections, old[2].collections + 1]);
+  });
+
+  it('test_resurrection_does_not_block_cleanup_of_other_objects: get_stats() counts what was freed, not what was resurrected', () => {
+    const { py, gc } = generational();
+    const N = 100;
+    const zs: Ptr[] = [];
+    const A = py.instances.defineClass({ name: 'A' });
+    const Z = py.instances.defineClass({
+      name: 'Z',
+      finalize: (_o, self) => {
+        py.incref(self);
+        zs.push(self);
+      },
+    });
+    const last = () => {
+      const st = gc.getStats()[2];
+      return [st.collected, st.uncollectable];
+    };
+    let [oldc, oldnc] = last();
+    for (let i = 0; i < N; i++) py.decref(selfLoop(A));
+    py.collect();
+    let [c, nc] = last();
+    expect([c - oldc, nc - oldnc]).toEqual([2 * N, 0]); // instance objects and their dicts
+    [oldc, oldnc] = [c, nc];
+    py.decref(selfLoop(Z));
+    py.collect();
+    [c, nc] = last();
+    expect([c - oldc, nc - oldnc]).toEqual([0, 0]);
+    [oldc, oldnc] = [c, nc];
+    while (zs.length > 0) py.decref(zs.pop()!);
+    py.collect();
+    [c, nc] = last();
+    expect([c - oldc, nc - oldnc]).toEqual([2, 0]);
+  });
+
+  it('test_saveall: with DEBUG_SAVEALL the garbage goes to gc.garbage instead of being freed', () => {
+    const { py, gc, atBaseline } = generational();
+    py.collect();
+    expect(gc.garbage).toEqual([]);
+    const l = py.list.new();
+    py.list.append(l, l);
+    gc.setDebug(gc.getDebug() | DEBUG_SAVEALL);
+    py.decref(l);
+    py.collect();
+    gc.setDebug(0);
+    expect(gc.garbage).toEqual([l]);
+    expect(py.list.get(l, 0)).toBe(l); // saved intact, not cleared
+    gc.clearGarbage(); // `del gc.garbage[:]`: the list is cyclic garbage again
+    expect(py.collect().collected).toBe(1);
+    atBaseline();
+  });
+
+  it('GCCallbackTests.test_collect / test_collect_generation: callbacks see start and stop with the generation and counts', () => {
+    const { py, gc } = generational();
+    const visit: [number, string, number, number, number][] = [];
+    gc.callbacks.push(
+      (phase, info) => visit.push([1, phase, info.generation, info.collected, info.uncollectable]),
+      (phase, info) => visit.push([2, phase, info.generation, info.collected, info.uncollectable]),
+    );
+    const l = py.list.new();
+    py.list.append(l, l);
+    py.decref(l);
+    py.collect(2);
+    expect(visit).toEqual([
+      [1, 'start', 2, 0, 0],
+      [2, 'start', 2, 0, 0],
+      [1, 'stop', 2, 1, 0],
+      [2, 'stop', 2, 1, 0],
+    ]);
+  });
+
+  it('test_del: a finalizer runs while automatic collection fires at every allocation (threshold 1)', () => {
+    const { py, gc } = generational();
+    gc.enable();
+    gc.setThreshold(1);
+    let ran = 0;
+    const A = py.instances.defineClass({
+      name: 'A',
+      finalize: (_o, self) => {
+        A.attrs(self); // dir(self)
+        py.decref(py.list.new()); // allocates: may start a collection inside the finalizer
+        ran++;
+      },
+    });
+    const a = A.new();
+    py.decref(a);
+    expect(ran).toBe(1);
+    gc.disable();
+    gc.setThreshold(...([2000, 10, 10] as const));
+    expect(gc.getThreshold()).toEqual([2000, 10, 10]);
+  });
+
+  it('test_bug1055820c: a weakref callback on an old object, freed by a young collection, sees the young garbage cleared', () => {
+    const { py, gc, atBaseline } = generational();
+    const C = py.instances.defineClass({ name: 'C1055820' });
+    const make = (i: number) => {
+      const value = py.int.new(i);
+      const c = C.new({ i: value });
+      py.decref(value);
+      C.setattr(c, 'loop', c);
+      return c;
+    };
+    const c0 = make(0);
+    py.collect(); // c0 to generation 2
+    const c1 = make(1);
+    C.setattr(c1, 'keep', c0);
+    C.delattr(c0, 'loop'); // now only c1 keeps c0 alive
+    const c2 = make(2);
+    const c2wr = py.newWeakref(c2); // no callback
+    const ouch: Ptr[] = [];
+    const c0wr = py.newWeakref(c0, () => {
+      ouch.length = 0;
+      ouch.push(py.weakrefGet(c2wr));
+    });
+    py.decref(c0);
+    py.decref(c1);
+    py.decref(c2);
+    // Let gc happen "naturally": a detector (cyclic trash with a weakref callback) tells when.
+    let happened = false;
+    const detector = py.newWeakref(make(666), () => (happened = true));
+    py.decref(py.weakrefGet(detector));
+    gc.enable();
+    const junk = py.list.new();
+    for (let i = 0; !happened; i++) {
+      expect(i).toBeLessThan(10_000);
+      expect(ouch).toHaveLength(0);
+      const item = py.list.new();
+      py.list.append(junk, item);
+      py.decref(item);
+    }
+    gc.disable();
+    expect(ouch).toEqual([0]); // the callback ran, and c2 read as dead
+    for (const p of [junk, c2wr, c0wr, detector]) py.decref(p);
+    py.collect();
+    atBaseline();
+  });
+});
+
+describe('mark-sweep only: explicit roots', () => {
+  it('a garbage cycle with an explicit root survives until removeRoot; the root holds a reference', () => {
+    const { py, atBaseline } = fixture(MARK_SWEEP);
+    const gc = py.gc;
+    if (!(gc instanceof MarkSweepGc)) throw new Error('expected a MarkSweepGc');
+    const l = py.list.new();
+    const inner = py.list.new();
+    py.list.append(l, inner);
+    py.list.append(inner, l);
+    py.decref(inner);
+    const handle = gc.addRoot(l);
+    expect(py.refcount(l)).toBe(3);
+    py.decref(l); // only the root and the cycle hold it now
+    expect(py.collect().collected).toBe(0);
+    expect(gc.rootObject(handle)).toBe(l);
+    expect(py.list.get(py.list.get(l, 0), 0)).toBe(l);
+    gc.removeRoot(handle);
+    expect(() => gc.removeRoot(handle)).toThrow(GcRootError);
+    expect(py.collect()).toEqual({ collected: 2, uncollectable: 0 });
+    atBaseline();
+  });
+});
+
+describe('trial-deletion only: the candidate buffer', () => {
+  it('a decref to non-zero buffers a candidate; a full buffer collects at once (Bacon-Rajan)', () => {
+    const py = createRuntime({ gc: new TrialDeletionGc({ bufferSize: 4 }) });
+    const gc = py.gc;
+    if (!(gc instanceof TrialDeletionGc)) throw new Error('expected a TrialDeletionGc');
+    const base = py.stats().liveObjects;
+    const selfList = () => {
+      const l = py.list.new();
+      py.list.append(l, l);
+      return l;
+    };
+    const first = selfList();
+    py.decref(first);
+    expect(gc.isBuffered(first)).toBe(true);
+    expect(gc.colourOf(first)).toBe('purple');
+    expect(gc.candidates()).toBe(1);
+    for (let i = 0; i < 2; i++) py.decref(selfList());
+    expect(py.stats().liveObjects - base).toBe(3);
+    py.decref(selfList()); // the fourth candidate fills the buffer
+    expect(py.stats().liveObjects - base).toBe(0);
+    expect(gc.stats()).toMatchObject({ collections: 1, automatic: 1, collected: 4, candidates: 0 });
   });
 });

@@ -18,11 +18,12 @@
  * throws the runtime away, so a shrinking replay starts clean.
  */
 import type { Ptr } from '@pymem/core';
+import { MarkSweepGc } from '@pymem/gc-marksweep';
 import { assertProperty } from '@pymem/testing';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import type { PyRuntime } from '../src/index.js';
-import { KINDS, SLOT_NAMES, buildContents, expectedRefcounts, reachable, survivorsOfRefcounting, type GraphSpec, type NodeContents } from './graph-model.js';
+import { KINDS, SLOT_NAMES, buildContents, expectedRefcounts, mustBeTracked, reachable, survivorsOfRefcounting, type GraphSpec, type NodeContents } from './graph-model.js';
 import { CYCLE_STRATEGIES, NONE, type StrategyCase } from './helpers.js';
 
 const MAX_NODES = 24;
@@ -33,17 +34,6 @@ const RUNS_PER_CYCLE_STRATEGY = 1_700;
 const RUNS_FOR_NONE = 500;
 const BACKENDS = ['arraybuffer', 'wasm'] as const;
 
-/** Root handles of a strategy that has them (mark-sweep). */
-interface Rooting {
-  addRoot(ptr: Ptr): number;
-  removeRoot(handle: number): void;
-}
-
-function rootingOf(py: PyRuntime): Rooting | null {
-  const gc = py.gc as Partial<Rooting>;
-  return typeof gc.addRoot === 'function' && typeof gc.removeRoot === 'function' ? (gc as Rooting) : null;
-}
-
 const graphArb = (explicitRoots: boolean): fc.Arbitrary<GraphSpec> =>
   fc.integer({ min: 1, max: MAX_NODES }).chain((n) =>
     fc.record({
@@ -51,13 +41,15 @@ const graphArb = (explicitRoots: boolean): fc.Arbitrary<GraphSpec> =>
       edges: fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1)), { maxLength: MAX_EDGES_PER_NODE * n }),
       roots: fc.uniqueArray(fc.nat(n - 1), { maxLength: n }),
       explicitRoots: explicitRoots ? fc.uniqueArray(fc.nat(n - 1), { maxLength: MAX_EXPLICIT_ROOTS }) : fc.constant([]),
+      collectAt: fc.nat(2 * MAX_EDGES_PER_NODE * n),
     }),
   );
 
 /** One runtime and what it needs to build graphs: the classes, the finalizer log. */
 class GraphWorld {
   readonly py: PyRuntime;
-  readonly rooting: Rooting | null;
+  /** The collector's explicit roots, when it has them (mark-sweep). */
+  readonly rooting: MarkSweepGc | null;
   private readonly baseline: number;
   readonly classes;
   /** Finalizer calls by node index, for the graph being run. */
@@ -67,7 +59,7 @@ class GraphWorld {
   constructor(s: StrategyCase, backend: (typeof BACKENDS)[number]) {
     // Automatic collection on (the strategy's defaults): it may run at any allocation or decref.
     this.py = s.runtime({ heap: { backend } }, { automatic: true });
-    this.rooting = rootingOf(this.py);
+    this.rooting = this.py.gc instanceof MarkSweepGc ? this.py.gc : null;
     for (let m = 0; m < MAX_EDGES_PER_NODE * MAX_NODES; m++) this.py.str.intern(`k${m}`);
     const record = (self: Ptr) => {
       const i = this.indexOf.get(self)!;
@@ -89,18 +81,28 @@ class GraphWorld {
       if (node.kind !== 'tuple') ptrs[i] = this.makeEmpty(node);
     });
     nodes.forEach((node, i) => {
-      if (node.kind === 'tuple') ptrs[i] = py.tuple.new([py.None, ...node.items.map((c) => ptrs[c]!)]);
+      if (node.kind === 'tuple') ptrs[i] = py.tuple.new([py.None, ...node.items.map((c) => ptrs[c])]);
     });
     this.indexOf = new Map(ptrs.map((p, i) => [p, i]));
     this.finalized = new Map();
-    spec.edges.forEach(([from, to], m) => this.addEdge(nodes[from]!, ptrs[from]!, ptrs[to]!, m));
+    spec.edges.forEach(([from, to], m) => {
+      if (m === spec.collectAt) this.collectWhileBuilding(ptrs.length);
+      this.addEdge(nodes[from], ptrs[from], ptrs[to], m);
+    });
     return ptrs;
+  }
+
+  /** Everything is held while building: a collection then must free none of it. */
+  private collectWhileBuilding(nodeCount: number): void {
+    const live = this.py.stats().liveObjects;
+    this.py.collect();
+    if (this.py.stats().liveObjects !== live) throw new Error(`a collection while building freed objects (${nodeCount} nodes, all held)`);
   }
 
   /** Throw unless a live node's contents are what the model built. */
   checkContents(node: NodeContents, p: Ptr, ptrs: readonly Ptr[], i: number): void {
     const { py } = this;
-    const want = (children: readonly number[]) => children.map((c) => ptrs[c]!);
+    const want = (children: readonly number[]) => children.map((c) => ptrs[c]);
     switch (node.kind) {
       case 'list':
         sameItems(py.list.items(p), want(node.items), i);
@@ -152,7 +154,7 @@ class GraphWorld {
         this.py.dict.setStr(from, `k${m}`, to);
         return;
       case 'slots':
-        this.classes.slots.setattr(from, SLOT_NAMES[m % SLOT_NAMES.length]!, to);
+        this.classes.slots.setattr(from, SLOT_NAMES[m % SLOT_NAMES.length], to);
         return;
       default:
         this.classes[node.kind].setattr(from, `k${m}`, to);
@@ -167,7 +169,7 @@ function runGraph(world: GraphWorld, s: StrategyCase, spec: GraphSpec): void {
   const ptrs = world.build(spec, nodes);
   const roots = new Set(spec.roots);
   const explicit = world.rooting === null ? new Set<number>() : new Set(spec.explicitRoots);
-  const handles = [...explicit].map((i) => world.rooting!.addRoot(ptrs[i]!));
+  const handles = [...explicit].map((i) => world.rooting!.addRoot(ptrs[i]));
   // Outside references once the test has dropped its others: its roots and the root table's.
   const outside = new Map<number, number>();
   for (const i of roots) outside.set(i, 1);
@@ -186,7 +188,7 @@ function runGraph(world: GraphWorld, s: StrategyCase, spec: GraphSpec): void {
   const alive = s.collectsCycles ? reachable(nodes, outside.keys()) : afterRefcounting;
   const refcounts = expectedRefcounts(nodes, alive, outside);
   ptrs.forEach((p, i) => {
-    const node = nodes[i]!;
+    const node = nodes[i];
     if (!alive.has(i)) {
       check(!py.rt.isObject(p), i, `${node.kind} not freed by collect()`);
       if (node.kind === 'fin') check(world.finalized.get(i) === 1, i, `finalizer ran ${world.finalized.get(i) ?? 0} times`);
@@ -196,11 +198,12 @@ function runGraph(world: GraphWorld, s: StrategyCase, spec: GraphSpec): void {
     check(py.refcount(p) === refcounts.get(i), i, `refcount ${py.refcount(p)}, expected ${refcounts.get(i)}`);
     world.checkContents(node, p, ptrs, i);
     check(!world.finalized.has(i), i, 'finalizer ran on a live object');
+    if (s.collectsCycles && mustBeTracked(nodes, i)) check(py.rt.isTracked(p), i, `${node.kind} holding containers is untracked`);
   });
 
   // Cleanup: drop the roots; 'none' breaks the cycles it leaked by hand.
   if (!s.collectsCycles) breakCycles(world, nodes, ptrs, alive);
-  for (const i of roots) py.decref(ptrs[i]!);
+  for (const i of roots) py.decref(ptrs[i]);
   for (const h of handles) world.rooting!.removeRoot(h);
   py.collect();
   world.checkBaseline();
@@ -221,11 +224,11 @@ function sameItems<T>(got: readonly T[], want: readonly T[], node: number): void
 /** Empty every leaked container (holding a reference to each meanwhile), so refcounting frees them. */
 function breakCycles(world: GraphWorld, nodes: readonly NodeContents[], ptrs: readonly Ptr[], alive: ReadonlySet<number>): void {
   const { py } = world;
-  const held = [...alive].map((i) => ptrs[i]!);
+  const held = [...alive].map((i) => ptrs[i]);
   for (const p of held) py.incref(p);
   for (const i of alive) {
-    const p = ptrs[i]!;
-    const node = nodes[i]!;
+    const p = ptrs[i];
+    const node = nodes[i];
     if (node.kind === 'list') py.list.clear(p);
     else if (node.kind === 'dict') py.dict.clear(p);
     else if (node.kind !== 'tuple') {

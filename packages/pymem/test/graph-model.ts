@@ -32,6 +32,13 @@ export interface GraphSpec {
   roots: number[];
   /** Nodes registered with mark-sweep's addRoot (the test then drops its reference). */
   explicitRoots: number[];
+  /**
+   * A full collection while building, before edge `collectAt` is added (none
+   * when beyond the last edge): everything is held then, so nothing may be
+   * freed, but generational untracks the empty dicts and atomic tuples that
+   * the edges then fill.
+   */
+  collectAt: number;
 }
 
 /** What one node holds once built: [key, child] in the order the container reports them. */
@@ -47,7 +54,7 @@ export interface NodeContents {
 export function buildContents(spec: GraphSpec): NodeContents[] {
   const nodes: NodeContents[] = spec.kinds.map((kind) => ({ kind, items: [], entries: new Map() }));
   spec.edges.forEach(([from, to], m) => {
-    const node = nodes[from]!;
+    const node = nodes[from];
     switch (node.kind) {
       case 'list':
         node.items.push(to);
@@ -56,7 +63,7 @@ export function buildContents(spec: GraphSpec): NodeContents[] {
         if (spec.kinds[to] !== 'tuple' || to < from) node.items.push(to);
         break;
       case 'slots':
-        node.entries.set(SLOT_NAMES[m % SLOT_NAMES.length]!, to);
+        node.entries.set(SLOT_NAMES[m % SLOT_NAMES.length], to);
         break;
       default:
         node.entries.set(`k${m}`, to);
@@ -70,6 +77,17 @@ export function childrenOf(node: NodeContents): number[] {
   return node.kind === 'list' || node.kind === 'tuple' ? node.items : [...node.entries.values()];
 }
 
+/**
+ * Whether a live node must be tracked: lists and instances always; a dict or
+ * tuple once it holds a container that is not a tuple (CPython untracks only
+ * containers whose contents cannot take part in a cycle).
+ */
+export function mustBeTracked(nodes: readonly NodeContents[], i: number): boolean {
+  const node = nodes[i];
+  if (node.kind !== 'dict' && node.kind !== 'tuple') return true;
+  return childrenOf(node).some((c) => nodes[c].kind !== 'tuple');
+}
+
 /** Nodes reachable from `from` (what a cycle collector keeps). */
 export function reachable(nodes: readonly NodeContents[], from: Iterable<number>): Set<number> {
   const seen = new Set<number>();
@@ -78,7 +96,7 @@ export function reachable(nodes: readonly NodeContents[], from: Iterable<number>
     const i = stack.pop()!;
     if (seen.has(i)) continue;
     seen.add(i);
-    for (const c of childrenOf(nodes[i]!)) if (!seen.has(c)) stack.push(c);
+    for (const c of childrenOf(nodes[i])) if (!seen.has(c)) stack.push(c);
   }
   return seen;
 }
@@ -92,14 +110,14 @@ export function reachable(nodes: readonly NodeContents[], from: Iterable<number>
 export function survivorsOfRefcounting(nodes: readonly NodeContents[], outside: ReadonlyMap<number, number>): Set<number> {
   const counts = nodes.map((_node, i) => outside.get(i) ?? 0);
   nodes.forEach((node) => {
-    for (const c of childrenOf(node)) counts[c]!++;
+    for (const c of childrenOf(node)) counts[c]++;
   });
   const alive = new Set(nodes.map((_node, i) => i));
   const dying = [...alive].filter((i) => counts[i] === 0);
   while (dying.length > 0) {
     const i = dying.pop()!;
     alive.delete(i);
-    for (const c of childrenOf(nodes[i]!)) if (--counts[c]! === 0) dying.push(c);
+    for (const c of childrenOf(nodes[i])) if (--counts[c] === 0) dying.push(c);
   }
   return alive;
 }
@@ -108,6 +126,6 @@ export function survivorsOfRefcounting(nodes: readonly NodeContents[], outside: 
 export function expectedRefcounts(nodes: readonly NodeContents[], alive: ReadonlySet<number>, outside: ReadonlyMap<number, number>): Map<number, number> {
   const counts = new Map<number, number>();
   for (const i of alive) counts.set(i, outside.get(i) ?? 0);
-  for (const i of alive) for (const c of childrenOf(nodes[i]!)) counts.set(c, counts.get(c)! + 1);
+  for (const i of alive) for (const c of childrenOf(nodes[i])) counts.set(c, counts.get(c)! + 1);
   return counts;
 }

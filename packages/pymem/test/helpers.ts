@@ -7,10 +7,9 @@ import type { Ptr } from '@pymem/core';
 import { GenerationalGc } from '@pymem/gc-generational';
 import { MarkSweepGc } from '@pymem/gc-marksweep';
 import { MAX_BUFFER_SIZE, TrialDeletionGc } from '@pymem/gc-trial-deletion';
-import { OneListCollector } from '../../gc-common/test/one-list.js';
 import { createRuntime, type CreateRuntimeOptions, type PyRuntime } from '../src/index.js';
 
-export type StrategyName = 'generational' | 'trial-deletion' | 'mark-sweep' | 'none' | 'one-list';
+export type StrategyName = 'generational' | 'trial-deletion' | 'mark-sweep' | 'none';
 
 export interface StrategyCase {
   readonly name: StrategyName;
@@ -21,13 +20,12 @@ export interface StrategyCase {
    * (collections happen when a test asks, as test_gc runs under
    * gc.disable()); `automatic: true` keeps the strategy's defaults.
    */
-  runtime(options?: RuntimeOptions, mode?: { automatic?: boolean }): PyRuntime;
+  runtime: (options?: RuntimeOptions, mode?: { automatic?: boolean }) => PyRuntime;
 }
 
 export type RuntimeOptions = Omit<CreateRuntimeOptions, 'gc'>;
 
 function makeRuntime(name: StrategyName, options: RuntimeOptions = {}, automatic = false): PyRuntime {
-  if (name === 'one-list') return createRuntime({ ...options, gc: new OneListCollector() });
   // Trial deletion collects when its candidate buffer fills, and has no switch: a buffer it never fills.
   if (name === 'trial-deletion' && !automatic) return createRuntime({ ...options, gc: new TrialDeletionGc({ bufferSize: MAX_BUFFER_SIZE }) });
   const py = createRuntime({ ...options, gc: name });
@@ -56,9 +54,9 @@ export const ATTR_NAMES = ['a', 'b', 'me', 'cargo', 'laz', 'wr', 'other', 'attr'
 export interface Fixture {
   py: PyRuntime;
   /** Live objects now minus live objects at the baseline. */
-  live(): number;
-  /** Assert nothing made since the baseline is still alive and the heap is sound. */
-  atBaseline(): void;
+  live: () => number;
+  /** Throw unless exactly the baseline's objects are alive: nothing made since is left. */
+  atBaseline: () => void;
 }
 
 /** A runtime under `s` with the attribute names interned and a baseline taken. */

@@ -1,5 +1,6 @@
 import type { HeapBackend } from '@pymem/core';
 import type { Trace } from '@pymem/trace';
+import type { RuntimeSuite } from '../runtime/api.js';
 
 /*
  * Messages between the main thread and a contender's worker. One request is
@@ -43,16 +44,20 @@ export interface AllocWorkerInit {
   liveAtEnd: Uint32Array;
 }
 
-/** workerData of a runtime worker (`objects`): run one runtime workload on one runtime contender. */
+/** workerData of a runtime worker (`objects`, `gc`): run one runtime workload on one runtime contender. */
 export interface RuntimeWorkerInit {
   job: 'runtime';
-  /** A runtime contender's name (runtime/contenders.ts). */
+  /** Which registry `contender` names: allocators (`objects`, runtime/contenders.ts) or GC strategies (`gc`, runtime/gc-contenders.ts). */
+  suite: RuntimeSuite;
+  /** A runtime contender's name. */
   contender: string;
   /** A runtime workload's name (runtime/workloads.ts). */
   workload: string;
   backend: HeapBackend;
   /** The runtime's checked mode. */
   checks: boolean;
+  /** `gc`: the allocator under the strategy's runtime; `objects`: the contender's own name. */
+  allocator: string;
   /** The workload's size (its own unit: objects, rounds, chain depth). */
   size: number;
 }

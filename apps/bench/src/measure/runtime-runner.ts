@@ -59,7 +59,7 @@ export function workloadInfo(spec: RuntimeWorkloadSpec, settings: Pick<RuntimeSe
 }
 
 function workerInit(contender: RuntimeContenderSpec, spec: RuntimeWorkloadSpec, size: number, settings: RuntimeSettings): RuntimeWorkerInit {
-  return { job: 'runtime', contender: contender.name, workload: spec.name, backend: settings.heap, checks: settings.checks, size };
+  return { job: 'runtime', suite: 'objects', contender: contender.name, workload: spec.name, backend: settings.heap, checks: settings.checks, allocator: contender.name, size };
 }
 
 function laneResult(lane: Lane, contender: RuntimeContenderSpec, spec: RuntimeWorkloadSpec, info: RuntimeWorkloadInfo, settings: RuntimeSettings): RuntimeResult {

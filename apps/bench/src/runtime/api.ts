@@ -1,5 +1,5 @@
 import type { HeapBackend } from '@pymem/core';
-import type { Runtime } from '@pymem/refcount';
+import type { Objects } from '@pymem/objects';
 
 /*
  * Runtime workloads: code that makes and drops objects through a refcount
@@ -8,23 +8,37 @@ import type { Runtime } from '@pymem/refcount';
  *
  * ```
  *   main thread                          worker thread (one per contender and workload)
- *   RuntimeContenderSpec.name     ───▶   createRuntime({ backend, checks }) -> Runtime
- *   RuntimeWorkloadSpec.name, size ──▶   prepare(rt, size) -> WorkloadRun   (untimed)
+ *   RuntimeContenderSpec.name     ───▶   createRuntime({ backend, checks, allocator }) -> Objects
+ *   RuntimeWorkloadSpec.name, size ──▶   prepare(py, size) -> WorkloadRun   (untimed)
  *   ops(size), phases, unit              measure: run(laps, facts) once, fresh runtime
  *                                        replay:  run(laps, null) per replay, timed by phase
  * ```
  *
- * `objects` uses allocator contenders (a Runtime over pool, over tlsf) and the
- * object workloads; a `gc` subcommand would add contenders that differ by GC
- * strategy and workloads that make cycles, and reuse everything else
- * (runtime/subject.ts in the worker, measure/runtime-runner.ts on the main side).
+ * A contender hands over the runtime with its built-in types registered
+ * (an `Objects`; the facade's `PyRuntime` is one), so a workload never
+ * registers them a second time. Two suites share this machinery:
+ * - `objects`: allocator contenders (a Runtime over pool, over tlsf, no
+ *   cycle collector) and the object workloads (measure/runtime-runner.ts);
+ * - `gc`: contenders that differ by GC strategy (runtime/gc-contenders.ts,
+ *   all over the allocator of --allocator) and workloads that make cycles
+ *   and collect them (measure/gc-runner.ts).
+ * Both run in the worker through runtime/subject.ts.
  */
+
+/** The subcommand a runtime contender or workload belongs to. */
+export type RuntimeSuite = 'objects' | 'gc';
 
 /** How a runtime contender's Runtime is configured by the command line. */
 export interface RuntimeBuildOptions {
   backend: HeapBackend;
   /** The runtime's checked mode (RuntimeOptions.checks). */
   checks: boolean;
+  /**
+   * `gc` only: the allocator under every strategy's runtime (pool,
+   * pool-unchecked, tlsf). `objects` contenders are allocators themselves
+   * and ignore it.
+   */
+  allocator: string;
 }
 
 /** One way of building a Runtime: the part that differs between contenders. */
@@ -35,8 +49,8 @@ export interface RuntimeContenderSpec {
   readonly summary: string;
   /** The memory the runtime's heap lives on (JSON `heap`). */
   heapLabel(backend: HeapBackend): string;
-  /** Worker side: a fresh runtime on a fresh heap. */
-  createRuntime(options: RuntimeBuildOptions): Runtime;
+  /** Worker side: a fresh runtime on a fresh heap, its built-in types registered. */
+  createRuntime(options: RuntimeBuildOptions): Objects;
 }
 
 /**
@@ -67,8 +81,8 @@ export interface WorkloadRun {
 export interface RuntimeWorkloadSpec {
   /** The name used by --workloads, tables and JSON. */
   readonly name: string;
-  /** The subcommand that runs it (`objects`; `gc` later). */
-  readonly suite: 'objects';
+  /** The subcommand that runs it. */
+  readonly suite: RuntimeSuite;
   /** One line for --help and the README. */
   readonly summary: string;
   /** What one op is, singular ("object", "element"); results are ns per op. */
@@ -81,6 +95,6 @@ export interface RuntimeWorkloadSpec {
   readonly size: number;
   /** Ops per phase of one run of `size`. */
   ops(size: number): number[];
-  /** Worker side, untimed, once per runtime. */
-  prepare(rt: Runtime, size: number): WorkloadRun;
+  /** Worker side, untimed, once per runtime: `py.rt` is the Runtime. */
+  prepare(py: Objects, size: number): WorkloadRun;
 }

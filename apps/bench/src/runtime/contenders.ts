@@ -1,4 +1,5 @@
 import type { Allocator, HeapBackend } from '@pymem/core';
+import { Objects } from '@pymem/objects';
 import { Runtime } from '@pymem/refcount';
 import { newPool, newTlsf, newUncheckedPool } from '../contenders/pymem.js';
 import { UsageError } from '../errors.js';
@@ -18,7 +19,7 @@ function overAllocator(name: string, summary: string, newAllocator: (backend: He
     name,
     summary,
     heapLabel,
-    createRuntime: (options: RuntimeBuildOptions) => new Runtime({ allocator: newAllocator(options.backend), checks: options.checks }),
+    createRuntime: (options: RuntimeBuildOptions) => new Objects(new Runtime({ allocator: newAllocator(options.backend), checks: options.checks })),
   };
 }
 

@@ -1,9 +1,11 @@
 import type { Allocator } from '@pymem/core';
+import type { Objects } from '@pymem/objects';
 import type { Runtime } from '@pymem/refcount';
 import { ContenderError } from '../errors.js';
 import type { RuntimeWorkerInit } from '../measure/protocol.js';
 import type { Facts, Laps, RuntimeWorkloadSpec, WorkloadRun } from './api.js';
 import { getRuntimeContender } from './contenders.js';
+import { getGcContender } from './gc-contenders.js';
 import { getRuntimeWorkload } from './workloads.js';
 
 /*
@@ -63,6 +65,8 @@ export class PhaseClock implements Laps {
 }
 
 export class RuntimeSubject {
+  /** The runtime with its built-in types (for `gc`, the facade's PyRuntime). */
+  readonly py: Objects;
   readonly rt: Runtime;
   readonly workload: RuntimeWorkloadSpec;
   private readonly contender: string;
@@ -74,8 +78,10 @@ export class RuntimeSubject {
   constructor(init: RuntimeWorkerInit) {
     this.workload = getRuntimeWorkload(init.workload);
     this.contender = init.contender;
-    this.rt = getRuntimeContender(init.contender).createRuntime({ backend: init.backend, checks: init.checks });
-    this.prepared = this.workload.prepare(this.rt, init.size);
+    const contender = init.suite === 'gc' ? getGcContender(init.contender) : getRuntimeContender(init.contender);
+    this.py = contender.createRuntime({ backend: init.backend, checks: init.checks, allocator: init.allocator });
+    this.rt = this.py.rt;
+    this.prepared = this.workload.prepare(this.py, init.size);
     this.clock = new PhaseClock(this.workload.phases.length);
     this.baseObjects = this.rt.stats().liveObjects;
     this.baseBlocks = allocatedBlocks(this.rt.allocator);

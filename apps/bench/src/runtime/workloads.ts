@@ -1,4 +1,7 @@
 import { UsageError } from '../errors.js';
+import { binaryTreesWorkload } from '../workloads/gc/binary-trees.js';
+import { gcCollectWorkload } from '../workloads/gc/gc-collect.js';
+import { gcTraversalWorkload } from '../workloads/gc/gc-traversal.js';
 import { churnWorkload } from '../workloads/objects/churn.js';
 import { containersWorkload } from '../workloads/objects/containers.js';
 import { deepChainWorkload } from '../workloads/objects/deep-chain.js';
@@ -7,10 +10,17 @@ import type { RuntimeWorkloadSpec } from './api.js';
 
 /**
  * Every runtime workload, in table order, tagged with the subcommand that
- * runs it. Adding one is its module plus one entry here; a `gc` suite would
- * add its workloads with `suite: 'gc'`.
+ * runs it (`objects` or `gc`). Adding one is its module plus one entry here.
  */
-export const RUNTIME_WORKLOADS: readonly RuntimeWorkloadSpec[] = [churnWorkload, containersWorkload, deepChainWorkload, mixedWorkload];
+export const RUNTIME_WORKLOADS: readonly RuntimeWorkloadSpec[] = [
+  churnWorkload,
+  containersWorkload,
+  deepChainWorkload,
+  mixedWorkload,
+  gcCollectWorkload,
+  gcTraversalWorkload,
+  binaryTreesWorkload,
+];
 
 /** The workloads of one suite, in table order. */
 export function suiteWorkloads(suite: RuntimeWorkloadSpec['suite']): RuntimeWorkloadSpec[] {

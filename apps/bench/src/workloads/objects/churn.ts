@@ -1,6 +1,6 @@
 import type { Ptr } from '@pymem/core';
 import type { Runtime } from '@pymem/refcount';
-import { Objects } from '@pymem/objects';
+import type { Objects } from '@pymem/objects';
 import type { Facts, Laps, RuntimeWorkloadSpec, WorkloadRun } from '../../runtime/api.js';
 import { FIRST_UNCACHED_INT, shortStrings } from './inputs.js';
 
@@ -41,17 +41,17 @@ const SHORT_STRING_MASK = SHORT_STRINGS - 1;
 const CHURN_SIZE = 400_000;
 
 class ChurnRun implements WorkloadRun {
-  private readonly o: Objects;
+  private readonly rt: Runtime;
   private readonly ring = new Uint32Array(RING_SIZE);
   /** The items of each tuple, reused: tuple.new copies them. */
   private readonly pair: Ptr[] = [0, 0];
   private readonly texts: readonly string[];
 
   constructor(
-    private readonly rt: Runtime,
+    private readonly o: Objects,
     private readonly size: number,
   ) {
-    this.o = new Objects(rt);
+    this.rt = o.rt;
     this.texts = shortStrings(SHORT_STRINGS);
   }
 
@@ -101,5 +101,5 @@ export const churnWorkload: RuntimeWorkloadSpec = {
   headline: 0,
   size: CHURN_SIZE,
   ops: (size) => [size],
-  prepare: (rt, size) => new ChurnRun(rt, size),
+  prepare: (py, size) => new ChurnRun(py, size),
 };

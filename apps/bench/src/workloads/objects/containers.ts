@@ -1,6 +1,6 @@
 import type { Ptr } from '@pymem/core';
 import type { Runtime } from '@pymem/refcount';
-import { Objects } from '@pymem/objects';
+import type { Objects } from '@pymem/objects';
 import type { Facts, Laps, RuntimeWorkloadSpec, WorkloadRun } from '../../runtime/api.js';
 import { FIRST_UNCACHED_INT, shortStrings } from './inputs.js';
 
@@ -29,14 +29,14 @@ export const ELEMENTS_PER_ROUND = LIST_LENGTH + DICT_ENTRIES + TUPLE_LENGTH;
 const CONTAINERS_SIZE = 2_500;
 
 class ContainersRun implements WorkloadRun {
-  private readonly o: Objects;
+  private readonly rt: Runtime;
   private readonly keys: readonly string[];
 
   constructor(
-    private readonly rt: Runtime,
+    private readonly o: Objects,
     private readonly rounds: number,
   ) {
-    this.o = new Objects(rt);
+    this.rt = o.rt;
     this.keys = shortStrings(DICT_ENTRIES);
   }
 
@@ -101,5 +101,5 @@ export const containersWorkload: RuntimeWorkloadSpec = {
   headline: 0,
   size: CONTAINERS_SIZE,
   ops: (rounds) => [rounds * ELEMENTS_PER_ROUND],
-  prepare: (rt, rounds) => new ContainersRun(rt, rounds),
+  prepare: (py, rounds) => new ContainersRun(py, rounds),
 };

@@ -1,6 +1,6 @@
 import { OBJECT_HEADER_SIZE, TypeFlags, type ObjectContext, type Ptr, type VisitProc } from '@pymem/core';
 import type { Runtime } from '@pymem/refcount';
-import { Objects, WORD } from '@pymem/objects';
+import { WORD, type Objects } from '@pymem/objects';
 import type { Facts, Laps, RuntimeWorkloadSpec, WorkloadRun } from '../../runtime/api.js';
 
 /*
@@ -52,15 +52,15 @@ export function registerChainNode(rt: Runtime): number {
 }
 
 class DeepChainRun implements WorkloadRun {
-  private readonly o: Objects;
+  private readonly rt: Runtime;
   private readonly nodeType: number;
 
   constructor(
-    private readonly rt: Runtime,
+    private readonly o: Objects,
     private readonly depth: number,
   ) {
-    this.o = new Objects(rt);
-    this.nodeType = registerChainNode(rt);
+    this.rt = o.rt;
+    this.nodeType = registerChainNode(o.rt);
   }
 
   run(laps: Laps, facts: Facts | null): void {
@@ -129,5 +129,5 @@ export const deepChainWorkload: RuntimeWorkloadSpec = {
     ops[PHASE_DEALLOC] = CHAINS * depth;
     return ops;
   },
-  prepare: (rt, depth) => new DeepChainRun(rt, depth),
+  prepare: (py, depth) => new DeepChainRun(py, depth),
 };

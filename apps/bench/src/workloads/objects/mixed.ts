@@ -1,6 +1,6 @@
 import type { Ptr } from '@pymem/core';
 import type { Runtime } from '@pymem/refcount';
-import { Objects } from '@pymem/objects';
+import type { Objects } from '@pymem/objects';
 import type { Facts, Laps, RuntimeWorkloadSpec, WorkloadRun } from '../../runtime/api.js';
 import { FIRST_UNCACHED_INT, shortStrings } from './inputs.js';
 
@@ -33,22 +33,22 @@ const FLOAT_OFFSET = 0.25;
 const MIXED_SIZE = 50_000;
 
 class MixedRun implements WorkloadRun {
-  private readonly o: Objects;
+  private readonly rt: Runtime;
   private readonly point: PyClass;
   private readonly pair: PyClass;
   private readonly ring = new Uint32Array(RING_SIZE);
   private readonly labels: readonly string[];
 
   constructor(
-    private readonly rt: Runtime,
+    private readonly o: Objects,
     private readonly steps: number,
   ) {
-    this.o = new Objects(rt);
+    this.rt = o.rt;
     this.point = this.o.instances.defineClass({ name: 'Point' });
     this.pair = this.o.instances.defineClass({ name: 'Pair', slots: ['a', 'b'] });
     this.labels = shortStrings(LABELS);
     // Intern the attribute names now: the first setattr of a name makes its immortal str.
-    rt.decref(this.makePair(0));
+    this.rt.decref(this.makePair(0));
   }
 
   run(_laps: Laps, facts: Facts | null): void {
@@ -100,5 +100,5 @@ export const mixedWorkload: RuntimeWorkloadSpec = {
   headline: 0,
   size: MIXED_SIZE,
   ops: (steps) => [steps * INSTANCES_PER_STEP],
-  prepare: (rt, steps) => new MixedRun(rt, steps),
+  prepare: (py, steps) => new MixedRun(py, steps),
 };
