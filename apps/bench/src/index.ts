@@ -30,3 +30,24 @@ export { runRuntime, workloadInfo as runtimeWorkloadInfo, type RuntimeRun } from
 export { runLanes, newLane, skippedLane, plannedRuns, type Lane, type LaneWorkload, type LaneSettings, type TimedRun } from './measure/lanes.js';
 export { ELEMENTS_PER_ROUND } from './workloads/objects/containers.js';
 export { renderRuntimeTable, renderRuntimeNotes, runtimeHeading, runtimeLegend, formatRate } from './report/runtime-table.js';
+export { renderGcReport, runGcCommand } from './commands/gc.js';
+export {
+  GC_STRATEGIES,
+  GC_CONTENDERS,
+  GC_ALLOCATORS,
+  CPYTHON_GC,
+  DEFAULT_GC_CONTENDERS,
+  DEFAULT_GC_ALLOCATOR,
+  gcContenderNames,
+  getGcContender,
+  resolveGcContenders,
+  parseGcAllocator,
+  type GcContenders,
+  type GcStrategyName,
+} from './runtime/gc-contenders.js';
+export { GC_SCRIPT, PYTHON_ENV, probePython, runCpythonGc, parseGcScriptLine, type CpythonGcResult, type CpythonGcOutcome, type PythonProbe } from './runtime/cpython-gc.js';
+export { runGc, gcWorkloadInfo, type GcRun, type GcRunnerEnv } from './measure/gc-runner.js';
+export { renderGcTables, renderGcNotes, gcHeading, gcLegend, formatDuration } from './report/gc-table.js';
+export { RING_NODES } from './workloads/gc/gc-collect.js';
+export { treeNodes, binaryTreesDepth } from './workloads/gc/binary-trees.js';
+export { collectionsSoFar } from './workloads/gc/common.js';

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAllocCommand } from './commands/alloc.js';
 import type { CliContext } from './commands/context.js';
+import { registerGcCommand } from './commands/gc.js';
 import { registerObjectsCommand } from './commands/objects.js';
 import { UsageError } from './errors.js';
 
@@ -27,17 +28,18 @@ function processContext(): CliContext {
 export function buildProgram(ctx: CliContext, done: (code: number) => void): Command {
   const program = new Command('pymem-bench')
     .description(
-      "pymem's benchmark: replays CPython allocation traces through pymem's allocators and their peers, and runs object workloads on a runtime over each (`pnpm bench` at the repo root)",
+      "pymem's benchmark: replays CPython allocation traces through pymem's allocators and their peers, runs object workloads on a runtime over each, and GC workloads under each cycle collector (`pnpm bench` at the repo root)",
     )
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s) })
     .showHelpAfterError('(add --help for usage)')
     .addHelpText(
       'after',
-      `\nWith no arguments at all, ${DEFAULT_RUN.map((a) => a.join(' ')).join(', then ')} run. With options but no command, alloc runs.\nSee \`pymem-bench alloc --help\` and \`pymem-bench objects --help\`.`,
+      `\nWith no arguments at all, ${DEFAULT_RUN.map((a) => a.join(' ')).join(', then ')} run. With options but no command, alloc runs.\nSee \`pymem-bench alloc --help\`, \`pymem-bench objects --help\` and \`pymem-bench gc --help\`.`,
     );
   registerAllocCommand(program, ctx, done);
   registerObjectsCommand(program, ctx, done);
+  registerGcCommand(program, ctx, done);
   return program;
 }
 

@@ -3,8 +3,9 @@ import { UsageError } from './errors.js';
 import { DEFAULT_CONTENDERS } from './contenders/registry.js';
 import { DEFAULT_WORKLOADS } from './workloads/registry.js';
 import { DEFAULT_RUNTIME_CONTENDERS } from './runtime/contenders.js';
+import { DEFAULT_GC_CONTENDERS, parseGcAllocator } from './runtime/gc-contenders.js';
 import { suiteWorkloads } from './runtime/workloads.js';
-import type { AllocSettings, RuntimeSettings } from './results.js';
+import type { AllocSettings, GcSettings, RuntimeSettings } from './results.js';
 
 /*
  * Command-line values as commander hands them over (strings, lists), and
@@ -76,6 +77,24 @@ export interface ObjectsOptions {
   progress: boolean;
 }
 
+/** `gc`'s own options on top of the shared ones. */
+export interface RawGcOptions extends RawRunOptions {
+  workloads?: string[];
+  strategies?: string[];
+  allocator?: string;
+  scale?: string;
+}
+
+export interface GcOptions {
+  /** GC workload names, in order (checked against the registry later). */
+  workloads: string[];
+  /** Strategy names and `cpython`, in order (checked later). */
+  strategies: string[];
+  settings: GcSettings;
+  json: string | null;
+  progress: boolean;
+}
+
 /** commander argParser for repeatable, comma-separated list options. */
 export function collectList(value: string, previous: string[] | undefined): string[] {
   const items = value
@@ -109,6 +128,24 @@ export function resolveObjectsOptions(raw: RawObjectsOptions): ObjectsOptions {
       ...resolveSettings(raw),
       checks: raw.checks ?? DEFAULTS.checks,
       scale: parseScale(raw.scale),
+    },
+    json: raw.json ?? null,
+    progress: raw.progress ?? true,
+  };
+}
+
+export function resolveGcOptions(raw: RawGcOptions): GcOptions {
+  if (raw.strategies && raw.strategies.length === 0) throw new UsageError('--strategies needs at least one name');
+  if (raw.workloads && raw.workloads.length === 0) throw new UsageError('--workloads needs at least one name');
+  return {
+    workloads: raw.workloads ?? suiteWorkloads('gc').map((w) => w.name),
+    strategies: raw.strategies ?? [...DEFAULT_GC_CONTENDERS],
+    settings: {
+      ...resolveSettings(raw),
+      // The collectors are measured, not the runtime's pointer validation.
+      checks: false,
+      scale: parseScale(raw.scale),
+      allocator: parseGcAllocator(raw.allocator),
     },
     json: raw.json ?? null,
     progress: raw.progress ?? true,

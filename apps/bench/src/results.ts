@@ -174,6 +174,106 @@ export interface RuntimeBenchResults {
   results: RuntimeResult[];
 }
 
+/** The settings a `gc` run used: `objects`' plus the allocator under every strategy. */
+export interface GcSettings extends RuntimeSettings {
+  /** The allocator under every strategy's runtime (--allocator): pool, pool-unchecked or tlsf. */
+  allocator: string;
+}
+
+/** One phase of a GC workload on one contender, in ns per run. */
+export interface GcPhaseResult {
+  phase: string;
+  /** Median over the timed runs of the phase's ns in one run; null unless status is ok. */
+  ns: number | null;
+  /** Median absolute deviation of runsNs; null without runs. */
+  mad: number | null;
+  /** The phase's ns in each timed run (summed over the run's repeats, divided by them), in round order. */
+  runsNs: number[];
+}
+
+/** One GC contender (a strategy, or CPython) on one GC workload. */
+export interface GcResult {
+  /** Workload name. (required) */
+  workload: string;
+  /** A strategy (none, generational, trial-deletion, mark-sweep) or cpython. (required) */
+  contender: string;
+  /** Median over the timed runs of the ns of one full collection (the `collect` phase); null unless status is ok. (required) */
+  collectNs: number | null;
+  /** Objects of the shape the collection faces (ring nodes, lists, the live tree's nodes); null if the first run did not finish. (required) */
+  objects: number | null;
+  /** References among those objects; null if unknown. (required) */
+  edges: number | null;
+  /** What that collection reported as found and freed (the first run's; every run is checked against the shape). (required) */
+  collected: number | null;
+  /** Median absolute deviation of runsNs, in ns; null without runs. */
+  mad: number | null;
+  /** Timed runs behind collectNs (0 when it is null). */
+  runs: number;
+  /** collectNs / edges; null when either is missing or edges is 0. */
+  nsPerEdge: number | null;
+  /** collectNs / objects; null when either is missing or objects is 0. */
+  nsPerObject: number | null;
+  /** collectNs / cpython's collectNs on the same workload; null when either is missing. */
+  vsCpython: number | null;
+  /** Median over the timed runs of a whole run (every phase); null unless status is ok. */
+  totalNs: number | null;
+  /** Collections the contender ran during the first run (periodic, automatic and the timed one); null if unknown. */
+  collections: number | null;
+  status: ResultStatus;
+  /** ns of the collection in each timed run, in round order. */
+  runsNs: number[];
+  spread: Spread | null;
+  warmup: number;
+  /** Workload runs repeated in each timed run (a run lasts at least 0.1 s); runsNs are per workload run. */
+  replaysPerRun: number;
+  /** The heap backend (strategies), or `python` (cpython). */
+  heap: string;
+  /** The allocator under the runtime (strategies), or `pymalloc` (cpython). */
+  allocator: string;
+  /** The workload's size after --scale (rings, lists, tree depth). */
+  size: number;
+  /** Every phase in run order. */
+  phases: GcPhaseResult[];
+  /** What the first run recorded (the workload's facts; strategies add the runtime's object and block counts). null if it did not finish. */
+  check: Record<string, number> | null;
+  /** cpython only: the interpreter's version. */
+  python?: string;
+  note?: string;
+}
+
+/** What a GC workload asked for in a run. */
+export interface GcWorkloadInfo {
+  name: string;
+  summary: string;
+  size: number;
+  /** Phase names in run order. */
+  phases: string[];
+  /** The phase behind collectNs. */
+  collectPhase: string;
+}
+
+/** The python3 that ran the cpython contender, or why it did not run. */
+export interface PythonInfo {
+  status: 'ok' | 'skipped' | 'not requested';
+  /** `python3 --version`'s version, when it ran. */
+  version?: string;
+  /** The command used (python3, or $PYMEM_BENCH_PYTHON). */
+  command?: string;
+  note?: string;
+}
+
+/** The JSON of `gc --json`. `results` is the required part. */
+export interface GcBenchResults {
+  schema: typeof RESULTS_SCHEMA;
+  command: 'gc';
+  createdAt: string;
+  machine: MachineInfo;
+  settings: GcSettings;
+  workloads: GcWorkloadInfo[];
+  python: PythonInfo;
+  results: GcResult[];
+}
+
 /** Identifies the JSON layout; bumped when a required field changes. */
 export const RESULTS_SCHEMA = 'pymem-bench/1';
 
@@ -196,6 +296,6 @@ export function reservedPerLive(r: Pick<AllocResult, 'peakReservedBytes' | 'peak
 }
 
 /** The JSON text of a run (2-space indented, trailing newline). */
-export function resultsJson(results: BenchResults | RuntimeBenchResults): string {
+export function resultsJson(results: BenchResults | RuntimeBenchResults | GcBenchResults): string {
   return `${JSON.stringify(results, null, 2)}\n`;
 }

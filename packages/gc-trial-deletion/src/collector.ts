@@ -84,7 +84,8 @@ export class TrialDeletionGc implements GcStrategy {
   /** Candidates that make a decref collect (see TrialDeletionOptions). */
   readonly bufferSize: number;
   private host: GcHost | null = null;
-  private heap: Heap | null = null;
+  /** The runtime's heap (set by attach; read its views afresh in every call). */
+  private heap!: Heap;
   /** The state block (state.ts); 0 until attach. */
   private state: Ptr = 0;
   private phases!: TrialDeletion;
@@ -115,26 +116,26 @@ export class TrialDeletionGc implements GcStrategy {
   }
 
   onCreate(p: Ptr): void {
-    markTracked(this.heap!.u32, p);
+    markTracked(this.heap.u32, p);
   }
 
   onDestroy(p: Ptr): void {
-    forget(this.heap!.u32, this.state, p);
+    forget(this.heap.u32, this.state, p);
   }
 
   track(p: Ptr): void {
-    const u32 = this.heap!.u32;
+    const u32 = this.heap.u32;
     if ((u32[typeIndex(p)] & TRACKED) !== 0) return;
     markTracked(u32, p);
     bufferAppend(u32, this.state, p);
   }
 
   untrack(p: Ptr): void {
-    forget(this.heap!.u32, this.state, p);
+    forget(this.heap.u32, this.state, p);
   }
 
   isTracked(p: Ptr): boolean {
-    return (this.heap!.u32[typeIndex(p)] & TRACKED) !== 0;
+    return (this.heap.u32[typeIndex(p)] & TRACKED) !== 0;
   }
 
   /**
@@ -143,7 +144,7 @@ export class TrialDeletionGc implements GcStrategy {
    * examined anyway.
    */
   onDecref(p: Ptr, _newCount: number): void {
-    const u32 = this.heap!.u32;
+    const u32 = this.heap.u32;
     if ((u32[typeIndex(p)] & (TRACKED | BUFFERED)) !== TRACKED || u32[nextIndex(p)] !== 0) return;
     if (bufferAppend(u32, this.state, p) >= this.bufferSize) this.bufferFull();
   }
@@ -157,22 +158,22 @@ export class TrialDeletionGc implements GcStrategy {
   }
 
   private bufferFull(): void {
-    if ((this.heap!.u32[stateIndex(this.state, STATE_FLAGS)] & FLAG_COLLECTING) === 0) this.run(true);
+    if ((this.heap.u32[stateIndex(this.state, STATE_FLAGS)] & FLAG_COLLECTING) === 0) this.run(true);
   }
 
   private run(automatic: boolean): GcResult {
     const state = this.state;
     const flags = stateIndex(state, STATE_FLAGS);
-    if ((this.heap!.u32[flags] & FLAG_COLLECTING) !== 0) return { collected: 0, uncollectable: 0 };
-    this.heap!.u32[flags] |= FLAG_COLLECTING;
+    if ((this.heap.u32[flags] & FLAG_COLLECTING) !== 0) return { collected: 0, uncollectable: 0 };
+    this.heap.u32[flags] |= FLAG_COLLECTING;
     let examined = 0;
     let collected = 0;
     try {
       examined = this.phases.markRoots(state + STATE_BUFFER, state + STATE_HELD);
-      resetLength(this.heap!.u32, state);
+      resetLength(this.heap.u32, state);
       if (examined !== 0) collected = this.scanAndCollect();
     } finally {
-      this.heap!.u32[flags] &= ~FLAG_COLLECTING;
+      this.heap.u32[flags] &= ~FLAG_COLLECTING;
     }
     this.record(automatic, examined, collected);
     return { collected, uncollectable: 0 };
@@ -185,15 +186,15 @@ export class TrialDeletionGc implements GcStrategy {
     this.phases.scanRoots();
     if (this.phases.collectRoots(garbage) === 0) return 0;
     const { collected } = this.disposer.dispose(garbage, held);
-    const u32 = this.heap!.u32; // disposal ran user code: the views may be new
+    const u32 = this.heap.u32; // disposal ran user code: the views may be new
     for (let p = gcNext(u32, held); p !== held; p = gcNext(u32, p)) setColour(u32, p, PURPLE);
     return collected;
   }
 
   private record(automatic: boolean, examined: number, collected: number): void {
     const state = this.state;
-    const u32 = this.heap!.u32;
-    const f64 = this.heap!.f64;
+    const u32 = this.heap.u32;
+    const f64 = this.heap.f64;
     u32[stateIndex(state, STATE_COLLECTIONS)]++;
     if (automatic) u32[stateIndex(state, STATE_AUTOMATIC)]++;
     u32[stateIndex(state, STATE_LAST_EXAMINED)] = examined;
@@ -207,14 +208,14 @@ export class TrialDeletionGc implements GcStrategy {
   /** Candidates in the buffer now. */
   candidates(): number {
     this.attached();
-    return bufferLength(this.heap!.u32, this.state);
+    return bufferLength(this.heap.u32, this.state);
   }
 
   stats(): TrialDeletionStats {
     this.attached();
     const state = this.state;
-    const u32 = this.heap!.u32;
-    const f64 = this.heap!.f64;
+    const u32 = this.heap.u32;
+    const f64 = this.heap.f64;
     return {
       collections: u32[stateIndex(state, STATE_COLLECTIONS)],
       automatic: u32[stateIndex(state, STATE_AUTOMATIC)],
@@ -231,19 +232,19 @@ export class TrialDeletionGc implements GcStrategy {
   /** The colour of a GC object. InvalidObjectError / ObjectTypeError (checked runtime) for anything else. */
   colourOf(p: Ptr): Colour {
     this.expectGcObject(p);
-    return colourName(this.heap!.u32[typeIndex(p)] & COLOUR_MASK);
+    return colourName(this.heap.u32[typeIndex(p)] & COLOUR_MASK);
   }
 
   /** Whether a GC object is in the candidate buffer. Errors as colourOf. */
   isBuffered(p: Ptr): boolean {
     this.expectGcObject(p);
-    return (this.heap!.u32[typeIndex(p)] & BUFFERED) !== 0;
+    return (this.heap.u32[typeIndex(p)] & BUFFERED) !== 0;
   }
 
   /** Whether a collection is running (a finalizer or callback may ask). */
   isCollecting(): boolean {
     this.attached();
-    return (this.heap!.u32[stateIndex(this.state, STATE_FLAGS)] & FLAG_COLLECTING) !== 0;
+    return (this.heap.u32[stateIndex(this.state, STATE_FLAGS)] & FLAG_COLLECTING) !== 0;
   }
 
   /**
@@ -253,7 +254,7 @@ export class TrialDeletionGc implements GcStrategy {
    */
   checkInvariants(): void {
     this.attached();
-    const u32 = this.heap!.u32;
+    const u32 = this.heap.u32;
     const state = this.state;
     const buffer = state + STATE_BUFFER;
     const n = this.checkList(buffer, true);
@@ -265,7 +266,7 @@ export class TrialDeletionGc implements GcStrategy {
   }
 
   private checkList(list: Ptr, buffered: boolean): number {
-    const u32 = this.heap!.u32;
+    const u32 = this.heap.u32;
     let n = 0;
     let prev = list;
     for (let p = gcNext(u32, list); p !== list; p = gcNext(u32, p)) {

@@ -25,15 +25,16 @@
  * Colours (Bacon and Rajan, 2001, section 3):
  *
  * ```
- *              decref to n > 0, track()            markRoots
- *   BLACK ─────────────────────────────> PURPLE ──────────────> GRAY
- *     ▲  ▲                                  ▲                     │ scanRoots
- *     │  │ scanBlack: reachable from a      │ survivor of         ├── count > 0, or reached
- *     │  │ gray object with count > 0       │ disposal (held)     │   by scanBlack ──> BLACK
- *     │  └──────────────────── WHITE <──────┼─────────────────────┘ count == 0
- *     │                          │          │
- *     │ untrack, destroy         └─ collectRoots: garbage list ─> disposed of: freed
- *     └── (any colour)
+ *              decref to n > 0, track()              markRoots
+ *    BLACK ───────────────────────────────> PURPLE ─────────────> GRAY
+ *      ▲  ▲                                    ▲                    │ scanRoots
+ *      │  │                                    │                    ├─ count > 0, or reached
+ *      │  │ scanBlack: reachable from a gray   │ survivor of a      │  by scanBlack ──────> BLACK
+ *      │  │ object whose count stayed > 0      │ disposal (held)    │
+ *      │  └─────────────────────── WHITE <─────┼────────────────────┘ count == 0
+ *      │                             │         │
+ *      │                             └─ collectRoots ─> garbage list ─> freed, or survives
+ *      └── untrack, destroy (any colour)
  * ```
  *
  * Invariants, between collections:

@@ -48,7 +48,7 @@
  * borrowing the GC heads safe: the runtime cannot untrack an object then.
  *
  * Tricky: a tracked child of a gray object is always in the gray set (markGray
- * greyed it), so scanBlack never meets a black object that is not in the set,
+ * grayed it), so scanBlack never meets a black object that is not in the set,
  * and `TRACKED` alone, without a type lookup, tells a child worth visiting.
  */
 import { OB_REFCNT, OB_TYPE_ID_MASK, type GcHost, type Ptr, type TypeObject, type VisitProc } from '@pymem/core';
@@ -89,8 +89,8 @@ export class TrialDeletion {
   }
 
   /**
-   * Phase 1: the roots of `lists` (circular lists around sentinels; they end
-   * empty) turn gray, then markGray runs over everything they reach.
+   * Phase 1: the purple members of the `buffer` and `held` lists turn gray
+   * (both lists end empty), then markGray runs over everything they reach.
    * Returns the number of gray objects.
    */
   markRoots(buffer: Ptr, held: Ptr): number {

@@ -221,7 +221,7 @@ describe.each(BACKENDS)('random programs against a model of trial deletion (%s h
   it('live objects, counts, slots, buffer and collect results match the model after every step', () => {
     assertProperty(
       fc.property(fc.array(opArb, { maxLength: 150 }), (ops) => runProgram(setup({ backend }), ops)),
-      { numRuns: 400 },
+      { numRuns: 1000 },
     );
   });
 });

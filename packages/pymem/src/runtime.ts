@@ -146,6 +146,9 @@ export class PyRuntime extends Objects {
 
 /** A runtime with the built-in types registered. See {@link CreateRuntimeOptions}. */
 export function createRuntime(options: CreateRuntimeOptions = {}): PyRuntime {
+  if (options.checks !== undefined && typeof options.checks !== 'boolean') {
+    throw new PymemError('ERR_INVALID_OPTION', `checks must be a boolean, got ${describe(options.checks)}`);
+  }
   const allocator = makeAllocator(options.allocator ?? 'pool', options.heap);
   const gc = makeGc(options.gc ?? 'none');
   const rt = new Runtime({ allocator, gc, checks: options.checks, onUnraisable: options.onUnraisable });
@@ -156,7 +159,7 @@ function makeAllocator(choice: AllocatorChoice, heap: HeapOptions | undefined): 
   if (choice === 'pool') return createPool(heap);
   if (choice === 'tlsf') return createTlsf(heap);
   if (typeof choice === 'object' && choice !== null && typeof choice.malloc === 'function') return choice;
-  throw new PymemError('ERR_INVALID_OPTION', `allocator must be 'pool', 'tlsf' or an Allocator, got ${String(choice)}`);
+  throw new PymemError('ERR_INVALID_OPTION', `allocator must be 'pool', 'tlsf' or an Allocator, got ${describe(choice)}`);
 }
 
 function makeGc(choice: GcChoice): GcStrategy {
@@ -165,5 +168,9 @@ function makeGc(choice: GcChoice): GcStrategy {
   if (choice === 'trial-deletion') return new TrialDeletionGc();
   if (choice === 'mark-sweep') return new MarkSweepGc();
   if (typeof choice === 'object' && choice !== null && typeof choice.collect === 'function') return choice;
-  throw new PymemError('ERR_INVALID_OPTION', `gc must be 'none', 'generational', 'trial-deletion', 'mark-sweep' or a GcStrategy, got ${String(choice)}`);
+  throw new PymemError('ERR_INVALID_OPTION', `gc must be 'none', 'generational', 'trial-deletion', 'mark-sweep' or a GcStrategy, got ${describe(choice)}`);
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : typeof value === 'object' ? (value === null ? 'null' : 'an object that is not one') : typeof value;
 }
