@@ -10,9 +10,9 @@ export const EXIT_USAGE = 2;
 
 /**
  * What `pnpm bench` with no arguments runs, one command after the other:
- * the allocation traces, then the object workloads in quick form.
+ * the allocation traces, then the object and GC workloads in quick form.
  */
-export const DEFAULT_RUN: readonly (readonly string[])[] = [['alloc'], ['objects', '--quick']];
+export const DEFAULT_RUN: readonly (readonly string[])[] = [['alloc'], ['objects', '--quick'], ['gc', '--quick']];
 
 function processContext(): CliContext {
   return {

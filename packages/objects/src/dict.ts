@@ -141,8 +141,8 @@ export class DictOps {
     this.o.expect(d, this.type, 'dict.set');
     const rt = this.o.rt;
     const hash = hashObject(this.o, key);
-    this.maintainTracking(d, key, value);
     rt.incref(value);
+    this.maintainTracking(d, key, value);
     let keys = rt.heap.u32[(d + DICT_KEYS) >>> 2];
     if (keys !== 0) {
       const slot = findSlot(this.o, keys, key, hash);
@@ -210,8 +210,8 @@ export class DictOps {
     const rt = this.o.rt;
     const slot = this.findName(d, name);
     if (slot >= 0) {
-      this.maintainTracking(d, 0, value);
       rt.incref(value);
+      this.maintainTracking(d, 0, value);
       return this.replaceValue(rt.heap.u32[(d + DICT_KEYS) >>> 2], slot, value);
     }
     const key = this.o.str.new(name);
@@ -376,17 +376,18 @@ export class DictOps {
   }
 
   private traverseSlot(d: Ptr, visit: VisitProc, arg: number): number {
-    const heap = this.o.rt.heap;
-    const keys = heap.u32[(d + DICT_KEYS) >>> 2];
+    // Traverse never allocates (the slot's contract), so the view stays valid.
+    const u32 = this.o.rt.heap.u32;
+    const keys = u32[(d + DICT_KEYS) >>> 2];
     if (keys === 0) return 0;
-    const size = getSize(heap.u32, keys);
-    for (let ix = 0, n = getNentries(heap.u32, keys); ix < n; ix++) {
+    const size = getSize(u32, keys);
+    for (let ix = 0, n = getNentries(u32, keys); ix < n; ix++) {
       const word = entryWord(keys, size, ix);
-      const key = entryKey(heap.u32, word);
+      const key = entryKey(u32, word);
       if (key === 0) continue;
       let result = visit(key, arg);
       if (result !== 0) return result;
-      result = visit(entryValue(heap.u32, word), arg);
+      result = visit(entryValue(u32, word), arg);
       if (result !== 0) return result;
     }
     return 0;

@@ -309,11 +309,12 @@ export class ListOps {
   }
 
   private traverseSlot(l: Ptr, visit: VisitProc, arg: number): number {
-    const heap = this.o.rt.heap;
-    const size = heap.u32[(l + LIST_SIZE) >>> 2];
-    const first = heap.u32[(l + LIST_ITEMS) >>> 2] >>> WORD_SHIFT;
+    // Traverse never allocates (the slot's contract), so the view stays valid.
+    const u32 = this.o.rt.heap.u32;
+    const size = u32[(l + LIST_SIZE) >>> 2];
+    const first = u32[(l + LIST_ITEMS) >>> 2] >>> WORD_SHIFT;
     for (let i = 0; i < size; i++) {
-      const item = heap.u32[first + i];
+      const item = u32[first + i];
       if (item !== 0) {
         const result = visit(item, arg);
         if (result !== 0) return result;

@@ -40,7 +40,7 @@ ${list}
 
 Strategies:
 ${strategies}
-  ${'cpython'.padEnd(width)}  CPython's gc module via python3 and ${GC_SCRIPT} (\$${PYTHON_ENV} replaces python3); skipped without it
+  ${'cpython'.padEnd(width)}  CPython's gc module via python3 and ${GC_SCRIPT} ($${PYTHON_ENV} replaces python3); skipped without it
 
 Examples:
   pnpm bench gc

@@ -125,7 +125,7 @@ export function parseGcScriptLine(line: string): CpythonGcResult {
     python: typeof r.python === 'string' ? r.python : 'unknown',
     collectNs: num('collectNs'),
     mad: num('mad'),
-    runsNs: runsNs as number[],
+    runsNs,
     totalNs: num('totalNs'),
     phases,
     replaysPerRun: num('replaysPerRun'),
