@@ -165,10 +165,11 @@ describe('resolveObjectsOptions', () => {
     expect(() => resolveObjectsOptions({ allocators: [] })).toThrow(/--allocators needs at least one name/);
   });
 
-  it('says in the top-level help that a bare run does alloc, then objects --quick', async () => {
+  it('says in the top-level help that a bare run does alloc, then objects --quick, then gc --quick', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('With no arguments at all, alloc, then objects --quick run.');
+    expect(r.out).toContain('With no arguments at all, alloc, then objects --quick, then gc --quick run.');
     expect(r.out).toMatch(/objects \[options\]/);
+    expect(r.out).toMatch(/gc \[options\]/);
   });
 });
