@@ -4,6 +4,7 @@ import { DoubleFreeError, Heap, type Allocator } from '@pymem/core';
 import { createPool, type PoolAllocator } from '@pymem/pool';
 import { Tlsf } from '@pymem/tlsf';
 import { OP_FREE, OP_MALLOC, readTrace, replayChecked, traceStats, writeTrace } from '@pymem/trace';
+import { createRuntime, RefcountError, GenerationalGc } from 'pymem';
 
 declare const console: { log(...args: unknown[]): void };
 
@@ -35,3 +36,29 @@ for (const a of [pool, tlsf] as Allocator[]) {
   a.checkHeap();
 }
 console.log(`consumer ran: pool and tlsf replayed a trace; ${pool.stats().allocatedBlocks} blocks live`);
+
+// The object runtime through the facade, as a user of the published packages would.
+
+for (const gc of ['none', 'generational', 'trial-deletion', 'mark-sweep'] as const) {
+  const py = createRuntime({ gc, heap: { backend: 'shared' } });
+  const d = py.fromJS({ name: 'Ada', langs: ['en', 'fr'] });
+  const langs = py.dict.getStr(d, 'langs');
+  py.list.append(langs, langs);
+  py.decref(d);
+  const { collected } = py.collect();
+  if (gc !== 'none' && collected !== 1) throw new Error(`${gc}: expected to collect the self-holding list, got ${collected}`);
+  let caught = '';
+  try {
+    py.decref(d);
+  } catch (e) {
+    if (e instanceof RefcountError) caught = e.code;
+  }
+  if (caught !== 'ERR_REFCOUNT') throw new Error(`${gc}: decref of a freed dict not detected`);
+}
+const gen = new GenerationalGc();
+const py = createRuntime({ gc: gen });
+const l = py.list.new();
+py.list.append(l, l);
+py.decref(l);
+if (gen.collect(0).collected !== 1 || gen.getCount()[1] !== 1) throw new Error('generational API');
+console.log('consumer ran: createRuntime with every collector');

@@ -21,7 +21,7 @@ export interface CliContext {
   workerScript: URL;
 }
 
-/** Options every measuring subcommand takes (alloc now; gc and all later). */
+/** Options every measuring subcommand takes (alloc, objects, gc). */
 export function addRunOptions(cmd: Command): Command {
   return cmd
     .option('--runs <n>', `timed runs per contender and workload (default: ${DEFAULTS.runs}; --quick ${DEFAULTS.quickRuns})`)

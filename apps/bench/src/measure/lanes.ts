@@ -6,7 +6,7 @@ import { planRuns, replaysPerRun, roundCount, roundRole, warmupRounds, type RunP
 
 /*
  * The rounds of one workload, whatever is measured (a trace replay for
- * `alloc`, a runtime workload for `objects`): every contender is a lane with
+ * `alloc`, a runtime workload for `objects` and `gc`): every contender is a lane with
  * its own worker (or child process); all lanes start, then each does its
  * measuring pass, then the interleaved warm-up and timed rounds of
  * schedule.ts. The subcommand builds the lanes and turns them into results.
