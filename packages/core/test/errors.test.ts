@@ -56,3 +56,33 @@ describe('size classes', () => {
     }
   });
 });
+
+describe('object-runtime errors', () => {
+  it('carry a stable code and name the pointer, type or key', async () => {
+    const core = await import('../src/index.js');
+    const cases: [Error & { code: string }, string, RegExp][] = [
+      [new core.RefcountError(0x4038, 'already freed'), 'ERR_REFCOUNT', /refcount error on 0x4038: already freed/],
+      [new core.InvalidObjectError(0x10, 'no object here'), 'ERR_INVALID_OBJECT', /0x10 is not a live object: no object here/],
+      [new core.TypeRegistrationError('list', 'taken'), 'ERR_TYPE_REGISTRATION', /cannot register type 'list': taken/],
+      [new core.UnknownTypeError(7), 'ERR_UNKNOWN_TYPE', /unknown type id 7/],
+      [new core.UnknownTypeError('spam'), 'ERR_UNKNOWN_TYPE', /unknown type 'spam'/],
+      [new core.ObjectTypeError(0x20, 'unhashable type'), 'ERR_OBJECT_TYPE', /unhashable type/],
+      [new core.IndexError(5, 'list index out of range'), 'ERR_INDEX', /out of range/],
+      [new core.KeyError(0x30, "KeyError: 'x'"), 'ERR_KEY', /KeyError/],
+    ];
+    for (const [error, code, message] of cases) {
+      expect(error).toBeInstanceOf(core.PymemError);
+      expect(error.code).toBe(code);
+      expect(error.message).toMatch(message);
+      expect(error.name).toBe(error.constructor.name);
+    }
+  });
+
+  it('keeps the type id out of the flag bits', async () => {
+    const core = await import('../src/index.js');
+    expect(core.OB_TYPE_ID_MASK & core.OB_FLAG_FINALIZED).toBe(0);
+    expect(core.OB_TYPE_ID_MASK & core.OB_FLAGS_GC_RESERVED).toBe(0);
+    expect(core.OB_FLAG_FINALIZED & core.OB_FLAGS_GC_RESERVED).toBe(0);
+    expect(core.MAX_TYPE_ID).toBe(core.OB_TYPE_ID_MASK);
+  });
+});
