@@ -1,0 +1,1 @@
+// PLACEHOLDER (lead): replaced by the helper that owns this package.
