@@ -21,7 +21,7 @@
  * of all objects), or 0: survivors are then unlinked (left untracked by the
  * lists; a strategy without a list of all objects keeps its own flag).
  */
-import { OB_TYPE, OB_TYPE_ID_MASK, type Allocator, type GcHost, type Ptr } from '@pymem/core';
+import { OB_FLAG_FINALIZED, OB_TYPE, OB_TYPE_ID_MASK, type Allocator, type GcHost, type Ptr } from '@pymem/core';
 import {
   PREV_COLLECTING,
   clearCollecting,
@@ -115,6 +115,7 @@ export class GarbageDisposer {
 
   /** Step 2. Run every pending finalizer once. Returns whether any ran. */
   private finalizeGarbage(unreachable: Ptr): boolean {
+    if (!this.anyPendingFinalizer(unreachable)) return false;
     const host = this.host;
     const seen = this.seen;
     let ran = false;
@@ -129,6 +130,17 @@ export class GarbageDisposer {
     }
     listMerge(host.heap.u32, seen, unreachable);
     return ran;
+  }
+
+  /** Whether some object of the list has a finalizer that has not run (most garbage has none). */
+  private anyPendingFinalizer(list: Ptr): boolean {
+    const host = this.host;
+    const u32 = host.heap.u32;
+    for (let p = gcNext(u32, list); p !== list; p = gcNext(u32, p)) {
+      const word = u32[(p + OB_TYPE) >>> 2]!;
+      if (host.types[word & OB_TYPE_ID_MASK]!.finalize !== null && (word & OB_FLAG_FINALIZED) === 0) return true;
+    }
+    return false;
   }
 
   /**
