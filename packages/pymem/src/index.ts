@@ -12,4 +12,6 @@ export { TrialDeletionGc } from '@pymem/gc-trial-deletion';
 export { MarkSweepGc } from '@pymem/gc-marksweep';
 export { createPool, PoolAllocator } from '@pymem/pool';
 export { createTlsf, Tlsf } from '@pymem/tlsf';
+export { createDebug, DebugAllocator, DebugMemoryError } from '@pymem/debug';
+export { createTracemalloc, Tracemalloc } from '@pymem/tracemalloc';
 export * from '@pymem/core';

@@ -15,6 +15,7 @@
  */
 import { PymemError, type Allocator, type GcResult, type GcStrategy, type HeapOptions, type Ptr, type TypeSpec } from '@pymem/core';
 import { Objects } from '@pymem/objects';
+import { createDebug } from '@pymem/debug';
 import { GenerationalGc } from '@pymem/gc-generational';
 import { MarkSweepGc } from '@pymem/gc-marksweep';
 import { TrialDeletionGc } from '@pymem/gc-trial-deletion';
@@ -22,15 +23,16 @@ import { createPool } from '@pymem/pool';
 import { NoGc, Runtime, type RuntimeStats, type WeakrefCallback } from '@pymem/refcount';
 import { createTlsf } from '@pymem/tlsf';
 
-export type AllocatorChoice = 'pool' | 'tlsf' | Allocator;
+export type AllocatorChoice = 'pool' | 'tlsf' | 'debug' | Allocator;
 /** A cycle collector by name, or an instance (a strategy serves one runtime). */
 export type GcChoice = 'none' | 'generational' | 'trial-deletion' | 'mark-sweep' | GcStrategy;
 
 export interface CreateRuntimeOptions {
   /**
    * Where objects live: `'pool'` (CPython's pymalloc, with TLSF for blocks
-   * over 512 bytes), `'tlsf'` (TLSF for everything), or any Allocator (its
-   * heap is used and `heap` is ignored).
+   * over 512 bytes), `'tlsf'` (TLSF for everything), `'debug'` (the pool
+   * under CPython's PYTHONMALLOC=debug hooks: guard bytes, fills, reports),
+   * or any Allocator (its heap is used and `heap` is ignored).
    * @defaultValue 'pool'
    */
   allocator?: AllocatorChoice;
@@ -158,8 +160,9 @@ export function createRuntime(options: CreateRuntimeOptions = {}): PyRuntime {
 function makeAllocator(choice: AllocatorChoice, heap: HeapOptions | undefined): Allocator {
   if (choice === 'pool') return createPool(heap);
   if (choice === 'tlsf') return createTlsf(heap);
+  if (choice === 'debug') return createDebug(createPool(heap));
   if (typeof choice === 'object' && choice !== null && typeof choice.malloc === 'function') return choice;
-  throw new PymemError('ERR_INVALID_OPTION', `allocator must be 'pool', 'tlsf' or an Allocator, got ${describe(choice)}`);
+  throw new PymemError('ERR_INVALID_OPTION', `allocator must be 'pool', 'tlsf', 'debug' or an Allocator, got ${describe(choice)}`);
 }
 
 function makeGc(choice: GcChoice): GcStrategy {

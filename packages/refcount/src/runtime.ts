@@ -550,16 +550,22 @@ function isPlausiblePointer(ptr: number, heapBytes: number): boolean {
   return typeof ptr === 'number' && Number.isInteger(ptr) && ptr > 0 && (ptr & OBJECT_ALIGN_MASK) === 0 && ptr < heapBytes;
 }
 
-/** Zero `size` bytes (rounded up to whole words: blocks are 16-aligned in size) at `block`. */
+/**
+ * Zero exactly `size` bytes at `block` (whole words, then the byte tail: a
+ * block's usable size is the allocator's business, and a debug allocator
+ * guards the bytes right after the requested ones).
+ */
 function zeroWords(heap: Heap, block: number, size: number): void {
-  const words = (size + 3) >>> 2;
+  const words = size >>> 2;
   if (words > ZERO_LOOP_MAX_WORDS) {
-    heap.u8.fill(0, block, block + (words << 2));
+    heap.u8.fill(0, block, block + size);
     return;
   }
   const i32 = heap.i32;
   const start = block >>> 2;
   for (let i = 0; i < words; i++) i32[start + i] = 0;
+  const u8 = heap.u8;
+  for (let b = block + (words << 2), end = block + size; b < end; b++) u8[b] = 0;
 }
 
 function defaultUnraisable(error: unknown, where: string): void {
