@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAllCommand } from './commands/all.js';
 import { registerAllocCommand } from './commands/alloc.js';
 import type { CliContext } from './commands/context.js';
 import { registerGcCommand } from './commands/gc.js';
@@ -9,10 +10,10 @@ import { UsageError } from './errors.js';
 export const EXIT_USAGE = 2;
 
 /**
- * What `pnpm bench` with no arguments runs, one command after the other:
- * the allocation traces, then the object and GC workloads in quick form.
+ * What `pnpm bench` with no arguments runs: `all` (alloc, objects, gc),
+ * writing bench-results/results.json and bench-results/report.html.
  */
-export const DEFAULT_RUN: readonly (readonly string[])[] = [['alloc'], ['objects', '--quick'], ['gc', '--quick']];
+export const DEFAULT_RUN: readonly (readonly string[])[] = [['all']];
 
 function processContext(): CliContext {
   return {
@@ -35,11 +36,12 @@ export function buildProgram(ctx: CliContext, done: (code: number) => void): Com
     .showHelpAfterError('(add --help for usage)')
     .addHelpText(
       'after',
-      `\nWith no arguments at all, ${DEFAULT_RUN.map((a) => a.join(' ')).join(', then ')} run. With options but no command, alloc runs.\nSee \`pymem-bench alloc --help\`, \`pymem-bench objects --help\` and \`pymem-bench gc --help\`.`,
+      `\nWith no arguments at all, \`${DEFAULT_RUN.map((a) => a.join(' ')).join(', then ')}\` runs. With options but no command, alloc runs.\nSee \`pymem-bench alloc --help\`, \`pymem-bench objects --help\`, \`pymem-bench gc --help\` and \`pymem-bench all --help\`.`,
     );
   registerAllocCommand(program, ctx, done);
   registerObjectsCommand(program, ctx, done);
   registerGcCommand(program, ctx, done);
+  registerAllCommand(program, ctx, done);
   return program;
 }
 

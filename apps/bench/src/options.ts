@@ -1,11 +1,14 @@
 import type { HeapBackend } from '@pymem/core';
 import { UsageError } from './errors.js';
 import { DEFAULT_CONTENDERS } from './contenders/registry.js';
-import { DEFAULT_WORKLOADS } from './workloads/registry.js';
+import { DEFAULT_WORKLOADS, WORKLOADS, expandWorkloadNames } from './workloads/registry.js';
 import { DEFAULT_RUNTIME_CONTENDERS } from './runtime/contenders.js';
 import { DEFAULT_GC_CONTENDERS, parseGcAllocator } from './runtime/gc-contenders.js';
 import { suiteWorkloads } from './runtime/workloads.js';
 import type { AllocSettings, GcSettings, RuntimeSettings } from './results.js';
+
+/** The settings every suite shares (AllocSettings without alloc's --scale). */
+export type RunSettingsBase = Omit<AllocSettings, 'scale'>;
 
 /*
  * Command-line values as commander hands them over (strings, lists), and
@@ -24,8 +27,13 @@ export const DEFAULTS = {
   quickRuns: 3,
   budgetSeconds: 30,
   timeoutSeconds: 60,
+  /** --quick: a slow contender (thing) is cut sooner. */
+  quickBudgetSeconds: 10,
+  quickTimeoutSeconds: 15,
   /** objects: workload sizes as designed. */
   scale: 1,
+  /** alloc --quick: the synthetic workloads at a quarter of their events (50,000) unless --scale says otherwise. */
+  quickSyntheticScale: 0.25,
   /** objects: the runtime's checked mode is off, so the allocators, not the checks, are measured. */
   checks: false,
 } as const;
@@ -37,6 +45,7 @@ export interface RawRunOptions {
   quick?: boolean;
   heap?: string;
   json?: string;
+  html?: string;
   budget?: string;
   timeout?: string;
   progress?: boolean;
@@ -45,7 +54,9 @@ export interface RawRunOptions {
 /** `alloc`'s own options on top of the shared ones. */
 export interface RawAllocOptions extends RawRunOptions {
   trace?: string[];
+  workloads?: string[];
   allocators?: string[];
+  scale?: string;
 }
 
 export interface AllocOptions {
@@ -56,6 +67,8 @@ export interface AllocOptions {
   settings: AllocSettings;
   /** Where to write the results JSON: a path, `-` for stdout, or null. */
   json: string | null;
+  /** Where to write report.html, or null. */
+  html: string | null;
   progress: boolean;
 }
 
@@ -74,6 +87,7 @@ export interface ObjectsOptions {
   allocators: string[];
   settings: RuntimeSettings;
   json: string | null;
+  html: string | null;
   progress: boolean;
 }
 
@@ -92,6 +106,7 @@ export interface GcOptions {
   strategies: string[];
   settings: GcSettings;
   json: string | null;
+  html: string | null;
   progress: boolean;
 }
 
@@ -104,16 +119,28 @@ export function collectList(value: string, previous: string[] | undefined): stri
   return [...(previous ?? []), ...items];
 }
 
+/**
+ * alloc's workloads: the --trace files (or built-in names), then the
+ * --workloads names (`trace` and `synthetic` stand for every built-in one of
+ * that kind); every built-in workload when neither is given.
+ */
 export function resolveAllocOptions(raw: RawAllocOptions): AllocOptions {
   const allocators = raw.allocators ?? [...DEFAULT_CONTENDERS];
   if (raw.allocators && raw.allocators.length === 0) throw new UsageError('--allocators needs at least one name');
-  const traces = raw.trace ?? [...DEFAULT_WORKLOADS];
   if (raw.trace && raw.trace.length === 0) throw new UsageError('--trace needs at least one file');
+  if (raw.workloads && raw.workloads.length === 0) throw new UsageError('--workloads needs at least one name');
+  const named = expandWorkloadNames(raw.workloads ?? []);
+  const unknown = named.filter((name) => !WORKLOADS.some((w) => w.name === name));
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown alloc workload(s) ${unknown.map((n) => `"${n}"`).join(', ')}; known: ${WORKLOADS.map((w) => w.name).join(', ')}, trace, synthetic`);
+  }
+  const traces = raw.trace === undefined && raw.workloads === undefined ? [...DEFAULT_WORKLOADS] : [...(raw.trace ?? []), ...named];
   return {
     traces,
     allocators,
-    settings: resolveSettings(raw),
+    settings: { ...resolveSettings(raw), scale: raw.scale === undefined && raw.quick ? DEFAULTS.quickSyntheticScale : parseScale(raw.scale) },
     json: raw.json ?? null,
+    html: raw.html ?? null,
     progress: raw.progress ?? true,
   };
 }
@@ -130,6 +157,7 @@ export function resolveObjectsOptions(raw: RawObjectsOptions): ObjectsOptions {
       scale: parseScale(raw.scale),
     },
     json: raw.json ?? null,
+    html: raw.html ?? null,
     progress: raw.progress ?? true,
   };
 }
@@ -148,6 +176,7 @@ export function resolveGcOptions(raw: RawGcOptions): GcOptions {
       allocator: parseGcAllocator(raw.allocator),
     },
     json: raw.json ?? null,
+    html: raw.html ?? null,
     progress: raw.progress ?? true,
   };
 }
@@ -163,14 +192,14 @@ export function parseScale(value: string | undefined): number {
 }
 
 /** The run settings: --quick picks its own counts unless --runs / --warmup say otherwise. */
-export function resolveSettings(raw: RawRunOptions): AllocSettings {
+export function resolveSettings(raw: RawRunOptions): RunSettingsBase {
   const quick = raw.quick ?? false;
   return {
     heap: parseHeap(raw.heap ?? DEFAULTS.heap),
     warmup: parseCount('--warmup', raw.warmup, quick ? DEFAULTS.quickWarmup : DEFAULTS.warmup, 0),
     runs: parseCount('--runs', raw.runs, quick ? DEFAULTS.quickRuns : DEFAULTS.runs, 1),
-    budgetSeconds: parseSeconds('--budget', raw.budget, DEFAULTS.budgetSeconds),
-    timeoutSeconds: parseSeconds('--timeout', raw.timeout, DEFAULTS.timeoutSeconds),
+    budgetSeconds: parseSeconds('--budget', raw.budget, quick ? DEFAULTS.quickBudgetSeconds : DEFAULTS.budgetSeconds),
+    timeoutSeconds: parseSeconds('--timeout', raw.timeout, quick ? DEFAULTS.quickTimeoutSeconds : DEFAULTS.timeoutSeconds),
   };
 }
 

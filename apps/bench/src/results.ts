@@ -1,10 +1,22 @@
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem, type as osType } from 'node:os';
 import type { HeapBackend } from '@pymem/core';
 
 /*
- * The results model. `pnpm bench alloc --json OUT` writes a BenchResults;
- * the table is rendered from the same objects. Fields marked (required) are
- * the documented contract; the rest may grow.
+ * The results model: one schema for every command (README, "results.json").
+ *
+ * ```
+ *   ResultsHeader        schema, command, createdAt, machine, noise   (every file)
+ *   AllocSection         settings, workloads, results, memory          (alloc)
+ *   RuntimeSection       settings, workloads, results                  (objects)
+ *   GcSection            settings, workloads, python, results          (gc)
+ *
+ *   alloc / objects / gc  --json:  header + its one section's fields at the top level
+ *   all                   --json:  header + { alloc, objects, gc } (a section per suite run)
+ * ```
+ *
+ * Tables and report.html are rendered from these objects, so a results.json
+ * can be rendered again the same way. Fields marked (required) are the
+ * documented contract; the rest may grow.
  */
 
 /** How a contender's series on one workload ended. `skipped`: it cannot run on this machine (note says why). */
@@ -69,28 +81,105 @@ export interface AllocSettings {
   budgetSeconds: number;
   /** Seconds one replay may take before its worker is stopped. */
   timeoutSeconds: number;
+  /** Synthetic workloads' event counts are their --scale 1 count times this (at least 2,000 events); traces ignore it. */
+  scale: number;
 }
 
+/** The machine a run ran on. (required, every field) */
 export interface MachineInfo {
-  node: string;
-  v8: string;
-  platform: string;
-  arch: string;
   cpuModel: string;
+  /** Logical cores (os.cpus().length). */
   cpus: number;
   totalMemoryBytes: number;
+  /** Kernel name and release (os.type(), os.release()), e.g. `Linux 6.8.0`. */
+  os: string;
+  platform: string;
+  arch: string;
+  /** Node's version, e.g. `v20.19.5`. */
+  node: string;
+  v8: string;
+  /** `python3 --version`'s version when a cpython contender ran (or was asked for); null otherwise. */
+  python: string | null;
+  /** The heap backend of the pymem heaps (--heap). */
+  heap: string;
+  /** When the run started (ISO 8601). */
+  date: string;
 }
 
-/** The whole JSON file. `results` is the required part. */
-export interface BenchResults {
+/** How noisy the run was. */
+export interface NoiseInfo {
+  /** The median, over every ok series of the run (all suites), of its relative MAD (0.01 = 1 %); null without one. (required) */
+  medianRmad: number | null;
+  /** The largest such relative MAD; null without one. */
+  maxRmad: number | null;
+  /** Series behind those figures. */
+  series: number;
+  /** 1-minute load average when the run started and when it ended (os.loadavg()[0]; 0 on Windows). (required) */
+  loadStart: number;
+  loadEnd: number;
+}
+
+/** What every results file starts with. */
+export interface ResultsHeader<C extends BenchCommand = BenchCommand> {
   schema: typeof RESULTS_SCHEMA;
-  command: 'alloc';
+  command: C;
   createdAt: string;
   machine: MachineInfo;
+  noise: NoiseInfo;
+}
+
+/** The commands that write results. */
+export type BenchCommand = 'alloc' | 'objects' | 'gc' | 'all';
+
+/** One contender's memory over an untimed replay: sample i was taken after `events[i]` events. */
+export interface MemorySeries {
+  contender: string;
+  /** Events replayed when each sample was taken. */
+  events: number[];
+  /** heap.byteLength at that point (memory the allocator holds, its own state included). */
+  reservedBytes: number[];
+  /** Usable bytes of the live blocks (allocator.stats().allocatedBytes). */
+  allocatedBytes: number[];
+  /** Requested bytes live (a property of the trace). */
+  liveBytes: number[];
+}
+
+/** One size class of the pool after a replay, its leftovers still live. */
+export interface SizeClassFragmentation {
+  sizeClass: number;
+  blockSize: number;
+  /** Pools of the class in use (partly used or full). */
+  pools: number;
+  blocksInUse: number;
+  /** Free blocks in those pools (on free lists or not yet carved). */
+  freeBlocks: number;
+  /** freeBlocks / (blocksInUse + freeBlocks); null when the class has no pool. */
+  freeFraction: number | null;
+}
+
+/** Memory over time and fragmentation, from a separate untimed replay of one workload (report.html's memory charts). */
+export interface MemoryProfile {
+  /** The workload replayed (the first trace of the run). */
+  workload: string;
+  /** Sampled every this many events. */
+  every: number;
+  series: MemorySeries[];
+  /** The pool's size classes when the replay ends (its live-at-end blocks still allocated); null when pool did not run. */
+  fragmentation: SizeClassFragmentation[] | null;
+}
+
+/** The `alloc` section. */
+export interface AllocSection {
   settings: AllocSettings;
   workloads: WorkloadInfo[];
+  /** One per workload and contender, workloads in order, contenders in --allocators order. (required) */
   results: AllocResult[];
+  /** Absent when no pymem allocator ran. */
+  memory?: MemoryProfile;
 }
+
+/** The JSON of `alloc --json`. `results` is the required part. */
+export type BenchResults = ResultsHeader<'alloc'> & AllocSection;
 
 /** The settings an `objects` run used. */
 export interface RuntimeSettings extends AllocSettings {
@@ -163,16 +252,15 @@ export interface RuntimeWorkloadInfo {
   headline: string;
 }
 
-/** The JSON of `objects --json`. `results` is the required part. */
-export interface RuntimeBenchResults {
-  schema: typeof RESULTS_SCHEMA;
-  command: 'objects';
-  createdAt: string;
-  machine: MachineInfo;
+/** The `objects` section. */
+export interface RuntimeSection {
   settings: RuntimeSettings;
   workloads: RuntimeWorkloadInfo[];
   results: RuntimeResult[];
 }
+
+/** The JSON of `objects --json`. `results` is the required part. */
+export type RuntimeBenchResults = ResultsHeader<'objects'> & RuntimeSection;
 
 /** The settings a `gc` run used: `objects`' plus the allocator under every strategy. */
 export interface GcSettings extends RuntimeSettings {
@@ -262,32 +350,64 @@ export interface PythonInfo {
   note?: string;
 }
 
-/** The JSON of `gc --json`. `results` is the required part. */
-export interface GcBenchResults {
-  schema: typeof RESULTS_SCHEMA;
-  command: 'gc';
-  createdAt: string;
-  machine: MachineInfo;
+/** The `gc` section. */
+export interface GcSection {
   settings: GcSettings;
   workloads: GcWorkloadInfo[];
   python: PythonInfo;
   results: GcResult[];
 }
 
-/** Identifies the JSON layout; bumped when a required field changes. */
-export const RESULTS_SCHEMA = 'pymem-bench/1';
+/** The JSON of `gc --json`. `results` is the required part. */
+export type GcBenchResults = ResultsHeader<'gc'> & GcSection;
 
-export function machineInfo(): MachineInfo {
+/** The JSON of `all --json` (and of a default run): a section per suite that ran. */
+export interface AllBenchResults extends ResultsHeader<'all'> {
+  alloc?: AllocSection;
+  objects?: RuntimeSection;
+  gc?: GcSection;
+}
+
+/** Any results file. */
+export type AnyBenchResults = BenchResults | RuntimeBenchResults | GcBenchResults | AllBenchResults;
+
+/** Identifies the JSON layout; bumped when a required field changes (2: machine grew, noise, memory, `all`). */
+export const RESULTS_SCHEMA = 'pymem-bench/2';
+
+/** The machine, now. `python`: the version of python3 when the run used it. */
+export function machineInfo(heap = 'shared', python: string | null = null, date = new Date()): MachineInfo {
   const cpu = cpus();
   return {
-    node: process.version,
-    v8: process.versions.v8,
-    platform: process.platform,
-    arch: process.arch,
-    cpuModel: cpu[0]?.model ?? 'unknown',
+    cpuModel: cpu[0]?.model.trim() ?? 'unknown',
     cpus: cpu.length,
     totalMemoryBytes: totalmem(),
+    os: `${osType()} ${release()}`,
+    platform: process.platform,
+    arch: process.arch,
+    node: process.version,
+    v8: process.versions.v8,
+    python,
+    heap,
+    date: date.toISOString(),
   };
+}
+
+/** The 1-minute load average now. */
+export function loadNow(): number {
+  return loadavg()[0];
+}
+
+/** The noise figure of a run from its series' relative MADs (ok series only) and the load at start and end. */
+export function noiseInfo(rmads: readonly number[], loadStart: number, loadEnd = loadNow()): NoiseInfo {
+  const sorted = [...rmads].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const medianRmad = sorted.length === 0 ? null : sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { medianRmad, maxRmad: sorted.length === 0 ? null : sorted[sorted.length - 1], series: sorted.length, loadStart, loadEnd };
+}
+
+/** The relative MADs of a section's ok series with more than one timed run. */
+export function seriesRmads(results: readonly { status: ResultStatus; runs: number; spread: Spread | null }[]): number[] {
+  return results.filter((r) => r.status === 'ok' && r.runs > 1 && r.spread !== null).map((r) => r.spread!.rmad);
 }
 
 /** Reserved bytes per live byte, or null when either is unknown. */
@@ -296,6 +416,6 @@ export function reservedPerLive(r: Pick<AllocResult, 'peakReservedBytes' | 'peak
 }
 
 /** The JSON text of a run (2-space indented, trailing newline). */
-export function resultsJson(results: BenchResults | RuntimeBenchResults | GcBenchResults): string {
+export function resultsJson(results: AnyBenchResults): string {
   return `${JSON.stringify(results, null, 2)}\n`;
 }

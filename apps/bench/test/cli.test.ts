@@ -13,8 +13,8 @@ import { buildWorkerBundle } from './worker-bundle.js';
  * ran and the figures are sane.
  */
 
-const ALL = ['pool', 'pool-unchecked', 'tlsf', 'thing', 'native'];
-const HEAP_CONTENDERS = ['pool', 'pool-unchecked', 'tlsf'];
+const ALL = ['pool', 'pool-unchecked', 'tlsf', 'debug', 'tracemalloc', 'thing', 'native'];
+const HEAP_CONTENDERS = ['pool', 'pool-unchecked', 'tlsf', 'debug', 'tracemalloc'];
 
 let workerScript: URL;
 let traceA: string;

@@ -29,24 +29,27 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 }
 
 describe('resolveAllocOptions', () => {
-  it('defaults to the bundled startup trace, every contender, 2 warm-ups + 7 runs on shared', () => {
+  it('defaults to the bundled startup trace and the synthetic workloads, every contender, 2 warm-ups + 7 runs on shared', () => {
     const o = resolveAllocOptions({});
-    expect(o.traces).toEqual(['startup']);
+    expect(o.traces).toEqual(['startup', 'same_size_churn', 'mixed_sizes', 'realloc_growth', 'larson']);
     expect(o.allocators).toEqual(CONTENDERS.map((c) => c.name));
-    expect(o.allocators).toEqual(['pool', 'pool-unchecked', 'tlsf', 'cpython', 'thing', 'native']);
+    expect(o.allocators).toEqual(['pool', 'pool-unchecked', 'tlsf', 'debug', 'tracemalloc', 'cpython', 'thing', 'native']);
     expect(o.settings).toEqual({
       heap: 'shared',
       warmup: DEFAULTS.warmup,
       runs: DEFAULTS.runs,
       budgetSeconds: DEFAULTS.budgetSeconds,
       timeoutSeconds: DEFAULTS.timeoutSeconds,
+      scale: 1,
     });
     expect(o.json).toBeNull();
+    expect(o.html).toBeNull();
     expect(o.progress).toBe(true);
   });
 
   it('--quick is 1 warm-up + 3 runs, and explicit counts win over it', () => {
-    expect(resolveAllocOptions({ quick: true }).settings).toMatchObject({ warmup: 1, runs: 3 });
+    expect(resolveAllocOptions({ quick: true }).settings).toMatchObject({ warmup: 1, runs: 3, budgetSeconds: 10, timeoutSeconds: 15, scale: 0.25 });
+    expect(resolveAllocOptions({ quick: true, scale: '2', budget: '5', timeout: '7' }).settings).toMatchObject({ scale: 2, budgetSeconds: 5, timeoutSeconds: 7 });
     expect(resolveAllocOptions({ quick: true, runs: '5', warmup: '0' }).settings).toMatchObject({ warmup: 0, runs: 5 });
   });
 
@@ -83,7 +86,7 @@ describe('resolveContenders', () => {
 
   it('names every unknown allocator and lists the known ones', () => {
     expect(() => resolveContenders(['pool', 'jemalloc', 'dlmalloc'])).toThrow(
-      'unknown allocators "jemalloc", "dlmalloc"; known allocators: pool, pool-unchecked, tlsf, cpython, thing, native',
+      'unknown allocators "jemalloc", "dlmalloc"; known allocators: pool, pool-unchecked, tlsf, debug, tracemalloc, cpython, thing, native',
     );
   });
 });
@@ -97,7 +100,7 @@ describe('resolveWorkload', () => {
 
   it('rejects a missing file, naming it and the built-in workloads', () => {
     expect(() => resolveWorkload('/no/such/file.pymtrace')).toThrow(
-      'no trace file "/no/such/file.pymtrace" (and no built-in workload of that name; built-in: startup)',
+      'no trace file "/no/such/file.pymtrace" (and no built-in workload of that name; built-in: startup, same_size_churn, mixed_sizes, realloc_growth, larson)',
     );
   });
 });
@@ -106,7 +109,7 @@ describe('main (command line errors)', () => {
   it('exits 2 with the known allocators on an unknown one', async () => {
     const r = await cli(['alloc', '--allocators', 'pool,nope', '--no-progress']);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('unknown allocator "nope"; known allocators: pool, pool-unchecked, tlsf, cpython, thing, native');
+    expect(r.err).toContain('unknown allocator "nope"; known allocators: pool, pool-unchecked, tlsf, debug, tracemalloc, cpython, thing, native');
     expect(r.out).toBe('');
   });
 
@@ -165,10 +168,10 @@ describe('resolveObjectsOptions', () => {
     expect(() => resolveObjectsOptions({ allocators: [] })).toThrow(/--allocators needs at least one name/);
   });
 
-  it('says in the top-level help that a bare run does alloc, then objects --quick, then gc --quick', async () => {
+  it('says in the top-level help that a bare run does all', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('With no arguments at all, alloc, then objects --quick, then gc --quick run.');
+    expect(r.out).toContain('With no arguments at all, `all` runs.');
     expect(r.out).toMatch(/objects \[options\]/);
     expect(r.out).toMatch(/gc \[options\]/);
   });

@@ -9,6 +9,7 @@ import {
   renderReport,
   RESULTS_SCHEMA,
   machineInfo,
+  noiseInfo,
   type AllocResult,
   type BenchResults,
 } from '../src/index.js';
@@ -93,7 +94,8 @@ describe('renderReport', () => {
       command: 'alloc',
       createdAt: new Date(0).toISOString(),
       machine: machineInfo(),
-      settings: { heap: 'wasm', warmup: 1, runs: 3, budgetSeconds: 30, timeoutSeconds: 60 },
+      noise: noiseInfo([], 0),
+      settings: { heap: 'wasm', warmup: 1, runs: 3, budgetSeconds: 30, timeoutSeconds: 60, scale: 1 },
       workloads: [
         { name: 'a', source: 'a.pymtrace', events: 12345, peakLiveBytes: 2048, peakLiveBlocks: 7 },
         { name: 'b', source: 'b.pymtrace', events: 10, peakLiveBytes: 10, peakLiveBlocks: 1 },

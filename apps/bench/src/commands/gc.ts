@@ -3,11 +3,12 @@ import { runGc } from '../measure/gc-runner.js';
 import { collectList, DEFAULTS, resolveGcOptions, type GcOptions, type RawGcOptions } from '../options.js';
 import { formatCount } from '../report/format.js';
 import { gcHeading, gcLegend, renderGcNotes, renderGcTables } from '../report/gc-table.js';
-import { RESULTS_SCHEMA, machineInfo, resultsJson, type GcBenchResults } from '../results.js';
+import type { Progress } from '../measure/progress.js';
+import { seriesRmads, type GcBenchResults, type GcSection } from '../results.js';
 import { GC_SCRIPT, PYTHON_ENV, probePython } from '../runtime/cpython-gc.js';
 import { DEFAULT_GC_ALLOCATOR, DEFAULT_GC_CONTENDERS, GC_ALLOCATORS, GC_CONTENDERS, resolveGcContenders } from '../runtime/gc-contenders.js';
 import { resolveRuntimeWorkloads, scaledSize, suiteWorkloads } from '../runtime/workloads.js';
-import { addRunOptions, emitResults, pickProgress, type CliContext } from './context.js';
+import { addRunOptions, emitResults, pickProgress, resultsHeader, runStart, type CliContext } from './context.js';
 
 /** Exit code when a contender failed (a crash, a runtime error, a collection that found the wrong count). */
 const EXIT_CONTENDER_FAILED = 1;
@@ -48,30 +49,27 @@ Examples:
   pnpm bench gc --workloads gc_traversal,gc_collect --strategies generational --json gc.json`;
 }
 
-/** Run the gc benchmark and print/write its results; returns the exit code. */
-export async function runGcCommand(options: GcOptions, ctx: CliContext): Promise<number> {
+/** Run the gc suite: every strategy, then CPython's gc when asked for. */
+export async function runGcSuite(options: GcOptions, ctx: CliContext, progress: Progress): Promise<GcSection> {
   const workloads = resolveRuntimeWorkloads('gc', options.workloads);
   const contenders = resolveGcContenders(options.strategies);
-  const progress = pickProgress(ctx, options.progress);
-  const started = performance.now();
   const python = contenders.cpython ? await probePython() : null;
   const run = await runGc(workloads, contenders, options.settings, { workerScript: ctx.workerScript, progress, python });
-  const results: GcBenchResults = {
-    schema: RESULTS_SCHEMA,
-    command: 'gc',
-    createdAt: new Date().toISOString(),
-    machine: machineInfo(),
-    settings: options.settings,
-    workloads: run.workloads,
-    python: run.python,
-    results: run.results,
-  };
-  emitResults(ctx, options.json, () => renderGcReport(results, ctx.color), resultsJson(results), started);
+  return { settings: options.settings, workloads: run.workloads, python: run.python, results: run.results };
+}
+
+/** Run the gc benchmark and print/write its results; returns the exit code. */
+export async function runGcCommand(options: GcOptions, ctx: CliContext): Promise<number> {
+  const start = runStart();
+  const section = await runGcSuite(options, ctx, pickProgress(ctx, options.progress));
+  const header = resultsHeader('gc', start, options.settings.heap, section.python.version ?? null, seriesRmads(section.results));
+  const results: GcBenchResults = { ...header, ...section };
+  emitResults(ctx, options, results, () => renderGcReport(results, ctx.color), start.startedMs);
   return results.results.some((r) => r.status === 'error') ? EXIT_CONTENDER_FAILED : 0;
 }
 
 /** The tables of a gc run, its notes, and the legend. */
-export function renderGcReport(results: GcBenchResults, color: boolean): string {
+export function renderGcReport(results: GcSection, color: boolean): string {
   const parts = ['', gcHeading(results.settings, results.python), renderGcTables(results.workloads, results.results, color), ...renderGcNotes(results.results), gcLegend()];
   return `${parts.join('\n')}\n`;
 }

@@ -3,10 +3,11 @@ import { runRuntime } from '../measure/runtime-runner.js';
 import { collectList, DEFAULTS, resolveObjectsOptions, type ObjectsOptions, type RawObjectsOptions } from '../options.js';
 import { formatCount } from '../report/format.js';
 import { renderRuntimeNotes, renderRuntimeTable, runtimeHeading, runtimeLegend } from '../report/runtime-table.js';
-import { RESULTS_SCHEMA, machineInfo, resultsJson, type RuntimeBenchResults } from '../results.js';
+import type { Progress } from '../measure/progress.js';
+import { seriesRmads, type RuntimeBenchResults, type RuntimeSection } from '../results.js';
 import { DEFAULT_RUNTIME_CONTENDERS, RUNTIME_CONTENDERS, resolveRuntimeContenders } from '../runtime/contenders.js';
 import { resolveRuntimeWorkloads, scaledSize, suiteWorkloads } from '../runtime/workloads.js';
-import { addRunOptions, emitResults, pickProgress, type CliContext } from './context.js';
+import { addRunOptions, emitResults, pickProgress, resultsHeader, runStart, type CliContext } from './context.js';
 
 /** Exit code when a contender failed (a crash, an allocator or runtime error, a failed check). */
 const EXIT_CONTENDER_FAILED = 1;
@@ -46,28 +47,25 @@ Examples:
   pnpm bench objects --allocators pool,pool-unchecked,tlsf --checks --json objects.json`;
 }
 
-/** Run the objects benchmark and print/write its results; returns the exit code. */
-export async function runObjectsCommand(options: ObjectsOptions, ctx: CliContext): Promise<number> {
+/** Run the objects suite. */
+export async function runObjectsSuite(options: ObjectsOptions, ctx: CliContext, progress: Progress): Promise<RuntimeSection> {
   const workloads = resolveRuntimeWorkloads('objects', options.workloads);
   const contenders = resolveRuntimeContenders(options.allocators);
-  const progress = pickProgress(ctx, options.progress);
-  const started = performance.now();
   const run = await runRuntime(workloads, contenders, options.settings, { workerScript: ctx.workerScript, progress });
-  const results: RuntimeBenchResults = {
-    schema: RESULTS_SCHEMA,
-    command: 'objects',
-    createdAt: new Date().toISOString(),
-    machine: machineInfo(),
-    settings: options.settings,
-    workloads: run.workloads,
-    results: run.results,
-  };
-  emitResults(ctx, options.json, () => renderObjectsReport(results, ctx.color), resultsJson(results), started);
+  return { settings: options.settings, workloads: run.workloads, results: run.results };
+}
+
+/** Run the objects benchmark and print/write its results; returns the exit code. */
+export async function runObjectsCommand(options: ObjectsOptions, ctx: CliContext): Promise<number> {
+  const start = runStart();
+  const section = await runObjectsSuite(options, ctx, pickProgress(ctx, options.progress));
+  const results: RuntimeBenchResults = { ...resultsHeader('objects', start, options.settings.heap, null, seriesRmads(section.results)), ...section };
+  emitResults(ctx, options, results, () => renderObjectsReport(results, ctx.color), start.startedMs);
   return results.results.some((r) => r.status === 'error') ? EXIT_CONTENDER_FAILED : 0;
 }
 
 /** The table of an objects run, its notes, and the legend. */
-export function renderObjectsReport(results: RuntimeBenchResults, color: boolean): string {
+export function renderObjectsReport(results: RuntimeSection, color: boolean): string {
   const contenders = [...new Set(results.results.map((r) => r.contender))];
   const parts = [
     '',

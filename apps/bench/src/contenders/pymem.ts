@@ -1,6 +1,7 @@
 import type { Allocator, HeapBackend } from '@pymem/core';
 import { createPool } from '@pymem/pool';
 import { createTlsf } from '@pymem/tlsf';
+import { createDebug, createTracemalloc } from 'pymem';
 import type { WorkerContenderSpec } from './api.js';
 import { HeapSubject } from './heap-subject.js';
 
@@ -8,6 +9,8 @@ import { HeapSubject } from './heap-subject.js';
  * pymem's own allocators, each on a fresh pymem Heap of the chosen backend
  * (--heap). Peak reserved is the heap's high-water size on the first pass:
  * everything the allocator took from the Heap, its own state included.
+ * `debug` and `tracemalloc` wrap a checked pool: what CPython's
+ * PYTHONMALLOC=debug and tracemalloc.start() cost on top of pymalloc.
  */
 
 const HEAP_RESERVED =
@@ -19,6 +22,15 @@ const heapLabel = (backend: HeapBackend): string => backend;
 export const newPool = (backend: HeapBackend): Allocator => createPool({ backend }, { checks: true });
 export const newUncheckedPool = (backend: HeapBackend): Allocator => createPool({ backend }, { checks: false });
 export const newTlsf = (backend: HeapBackend): Allocator => createTlsf({ backend });
+/** The debug hooks (guard bytes, fills, a quarantine of 16 freed blocks) over a checked pool. */
+export const newDebug = (backend: HeapBackend): Allocator => createDebug(newPool(backend));
+/** A checked pool wrapped by tracemalloc, tracing on (1 frame per traceback, as `tracemalloc.start()`). */
+export function newTraced(backend: HeapBackend): Allocator {
+  const tm = createTracemalloc();
+  const traced = tm.wrap(newPool(backend));
+  tm.start(1);
+  return traced;
+}
 
 export const poolContender: WorkerContenderSpec = {
   kind: 'worker',
@@ -45,4 +57,22 @@ export const tlsfContender: WorkerContenderSpec = {
   reservedMeaning: HEAP_RESERVED,
   heapLabel,
   create: (job) => new HeapSubject(newTlsf(job.backend), job),
+};
+
+export const debugContender: WorkerContenderSpec = {
+  kind: 'worker',
+  name: 'debug',
+  summary: "@pymem/debug over pool: CPython's PYTHONMALLOC=debug hooks (guard bytes, 0xCD/0xDD fills, a quarantine of 16 freed blocks)",
+  reservedMeaning: HEAP_RESERVED,
+  heapLabel,
+  create: (job) => new HeapSubject(newDebug(job.backend), job),
+};
+
+export const tracemallocContender: WorkerContenderSpec = {
+  kind: 'worker',
+  name: 'tracemalloc',
+  summary: '@pymem/tracemalloc wrapping pool, tracing on (1 frame): a traceback captured and a trace kept per live block',
+  reservedMeaning: `${HEAP_RESERVED}; the traces themselves live in JS maps, outside the heap, as CPython keeps them outside pymalloc`,
+  heapLabel,
+  create: (job) => new HeapSubject(newTraced(job.backend), job),
 };

@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import type { ContenderSpec, WorkerContenderSpec } from './api.js';
 import { cpythonContender } from './cpython.js';
 import { nativeContender } from './native.js';
-import { poolContender, poolUncheckedContender, tlsfContender } from './pymem.js';
+import { debugContender, poolContender, poolUncheckedContender, tlsfContender, tracemallocContender } from './pymem.js';
 import { thingContender } from './thing.js';
 
 /**
@@ -14,6 +14,8 @@ export const CONTENDERS: readonly ContenderSpec[] = [
   poolContender,
   poolUncheckedContender,
   tlsfContender,
+  debugContender,
+  tracemallocContender,
   cpythonContender,
   thingContender,
   nativeContender,

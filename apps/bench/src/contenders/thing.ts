@@ -1,6 +1,6 @@
 import { ALIGNMENT, HEAP_PAGE_SIZE, formatPtr } from '@pymem/core';
 import { MemPool, type MemPoolOpts } from '@thi.ng/malloc';
-import { OP_CALLOC, OP_FREE, OP_MALLOC } from '@pymem/trace';
+import { OP_CALLOC, OP_FREE, OP_MALLOC, OP_REALLOC, type Trace } from '@pymem/trace';
 import { ContenderError } from '../errors.js';
 import { formatBytes, formatCount } from '../report/format.js';
 import type { WorkerContenderSpec, MeasureResult, ProgressSink, ReplayJob, ReplaySubject } from './api.js';
@@ -15,7 +15,7 @@ import type { WorkerContenderSpec, MeasureResult, ProgressSink, ReplayJob, Repla
  *   | pool state (28) | hdr|data| ...  | hdr|data| ...  |  never used  |
  *   +-----------------+---------+------+---------+------+--------------+
  *   |<------------ peak reserved = high-water of top --->|
- *   |<----------------- buffer (THING_HEADROOM x peak live + ...) ----->|
+ *   |<------ buffer (THING_HEADROOM x peak live + realloc leak + ...) -->|
  * ```
  *
  * The buffer is sized up front (MemPool cannot grow); what the trace really
@@ -55,9 +55,27 @@ class ThingPool extends MemPool {
   }
 }
 
-/** The fixed buffer we give MemPool for this trace, rounded up to a page. */
-export function thingBufferBytes(job: Pick<ReplayJob, 'peakLiveBytes' | 'peakLiveBlocks'>): number {
-  const want = THING_HEADROOM * job.peakLiveBytes + job.peakLiveBlocks * THING_BLOCK_OVERHEAD + THING_MIN_BYTES;
+/**
+ * Bytes MemPool's realloc may leak in one replay of `trace`: every realloc
+ * may move its block and leak the old one (see above), so the sum of the
+ * old sizes plus a block's overhead each. Realloc-heavy traces
+ * (realloc_growth) cannot finish without this room.
+ */
+export function reallocLeakBound(trace: Trace): number {
+  const { ops, ids, sizes, nevents } = trace;
+  const current = new Float64Array(trace.nids);
+  let bound = 0;
+  for (let i = 0; i < nevents; i++) {
+    if (ops[i] === OP_REALLOC) bound += current[ids[i]] + THING_BLOCK_OVERHEAD;
+    if (ops[i] !== OP_FREE) current[ids[i]] = sizes[i];
+  }
+  return bound;
+}
+
+/** The fixed buffer we give MemPool for this trace, rounded up to a page: headroom over peak live, plus the realloc leak's. */
+export function thingBufferBytes(job: Pick<ReplayJob, 'peakLiveBytes' | 'peakLiveBlocks'> & { trace?: Trace }): number {
+  const leak = job.trace === undefined ? 0 : reallocLeakBound(job.trace);
+  const want = THING_HEADROOM * job.peakLiveBytes + job.peakLiveBlocks * THING_BLOCK_OVERHEAD + leak + THING_MIN_BYTES;
   const bytes = Math.ceil(want / HEAP_PAGE_SIZE) * HEAP_PAGE_SIZE;
   if (bytes > THING_MAX_BYTES) {
     throw new ContenderError('thing', `the trace needs a ${bytes}-byte buffer, above MemPool's u32 address range`);
@@ -188,7 +206,7 @@ export const thingContender: WorkerContenderSpec = {
   name: 'thing',
   summary: '@thi.ng/malloc MemPool (first fit, address-sorted free list) over a fixed ArrayBuffer',
   reservedMeaning:
-    "high-water mark of MemPool's top (state header + every block header, padding and hole up to the highest byte ever carved); the buffer itself is sized 4x peak live",
+    "high-water mark of MemPool's top (state header + every block header, padding and hole up to the highest byte ever carved); the buffer itself is sized 4x peak live plus what its realloc can leak",
   heapLabel: () => 'fixed',
   create: (job) => new ThingSubject(job),
 };

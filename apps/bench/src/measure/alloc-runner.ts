@@ -1,7 +1,8 @@
 import type { ContenderSpec, PreparedProgram } from '../contenders/api.js';
 import type { LoadedWorkload, WorkloadSpec } from '../workloads/api.js';
 import { loadWorkload, traceFileOf, type TraceFile } from '../workloads/trace-file.js';
-import type { AllocResult, AllocSettings, WorkloadInfo } from '../results.js';
+import type { AllocResult, AllocSettings, MemoryProfile, WorkloadInfo } from '../results.js';
+import { memoryProfile } from './memory-profile.js';
 import { ContenderProcess } from './contender-process.js';
 import { ContenderWorker } from './contender-worker.js';
 import { newLane, plannedRuns, runLanes, skippedLane, type Lane } from './lanes.js';
@@ -20,6 +21,8 @@ export interface RunnerEnv {
 export interface AllocRun {
   workloads: WorkloadInfo[];
   results: AllocResult[];
+  /** Memory over time and fragmentation on the first workload (untimed); absent when no pymem allocator ran. */
+  memory?: MemoryProfile;
 }
 
 /** The argument after the trace file that puts a process contender in protocol mode. */
@@ -50,9 +53,21 @@ export async function runAlloc(
       `${workload.name}: ${formatCount(workload.stats.events)} events, ${contenders.length} contenders, heap ${settings.heap}`,
     );
     run.results.push(...(await benchWorkload(workload, contenders, programs, settings, env)));
+    if (run.workloads.length === 1) profileMemory(run, workload, contenders, settings, env);
   }
   env.progress.stop();
   return run;
+}
+
+/** The untimed memory replay of the first workload; a failure is a note, the timed results stand. */
+function profileMemory(run: AllocRun, workload: LoadedWorkload, contenders: readonly ContenderSpec[], settings: AllocSettings, env: RunnerEnv): void {
+  env.progress.update(`memory profile of ${workload.name}`, 0);
+  try {
+    const memory = memoryProfile(workload, contenders.map((c) => c.name), settings.heap);
+    if (memory) run.memory = memory;
+  } catch (err) {
+    env.progress.note(`  memory profile of ${workload.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** Once per run: find or build the program of every process contender; say so when one cannot run. */
