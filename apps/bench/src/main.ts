@@ -12,8 +12,12 @@ export const EXIT_USAGE = 2;
 /**
  * What `pnpm bench` with no arguments runs: `all` (alloc, objects, gc),
  * writing bench-results/results.json and bench-results/report.html.
+ *
+ * What a newcomer's first `pnpm bench` runs: every suite at full size, with
+ * slow peers (the O(n)-free `thing`) cut short so the whole run stays within
+ * a few minutes on 2 cores.
  */
-export const DEFAULT_RUN: readonly (readonly string[])[] = [['all']];
+export const DEFAULT_RUN: readonly (readonly string[])[] = [['all', '--budget', '8', '--timeout', '12']];
 
 function processContext(): CliContext {
   return {

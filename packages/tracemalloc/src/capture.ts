@@ -3,27 +3,40 @@
  *
  * Fast path (every traced allocation):
  *   1. With Error.prepareStackTrace swapped for one that returns V8's
- *      structured call sites, capture the stack (no string formatting).
+ *      structured call sites, capture at most `depth` frames below the
+ *      boundary (the tracer's addTrace: it and everything above it are cut
+ *      by V8 itself). No string is formatted.
  *   2. Walk the call sites, skipping pymem's own frames (any file under a
  *      @pymem/* or pymem package) and runtime internals (`node:`, native,
  *      no file), and keep the first `nframe` user frames, most recent first.
- *   3. Join their *generated* positions (file:line:column) into a key and
- *      look the key up in `byRawKey`: a hit is the interned Traceback.
+ *   3. Walk the raw-position trie along the kept frames' *generated*
+ *      positions (script name, then source offset in it): the node reached
+ *      holds the interned Traceback. Map lookups on the script's own name
+ *      string and a number: no key string is built, nothing is allocated
+ *      beyond V8's call sites.
  *
- * Slow path (the first time a key is seen): capture the same stack again
+ * Raw-position trie (one per nframe; cleared when nframe changes):
+ *
+ *   root ──file──> Map<offset, RawNode> ──> RawNode { traceback, next } ──file──> ...
+ *         most recent kept frame             level k = k kept frames
+ *
+ * Slow path (the first time a path is seen): capture the same stack again
  * as a string through the prepareStackTrace that was installed before us
  * (Node's when source maps are enabled, Vitest's under Vitest), so the
  * frames come back source-mapped, read the kept frames' lines from it, and
- * intern the Traceback by its frames too (`byFrames`), so positions that map
- * to the same lines share one object.
+ * intern the Traceback by its frames (`byFrames`), so paths that map to the
+ * same lines share one object; then hang it on the trie.
  *
+ * Depth: frames are costly to capture (V8 summarises each one, deoptimising
+ * inlined frames on paper), so capture starts at nframe + INITIAL_EXTRA_DEPTH.
  * If fewer than `nframe` user frames were found and the stack was cut at
- * the depth limit, the depth doubles (up to MAX_DEPTH) and capture retries:
- * the depth adapts to how deep pymem's own frames go.
+ * the depth limit, the extra depth doubles (up to MAX_DEPTH) and capture
+ * retries: it adapts to how deep pymem's own frames go.
  *
  * Invariants:
- *   every Traceback in byRawKey is also in byFrames (same object)
- *   byRawKey keys include nframe: a limit change never reuses a wrong entry
+ *   every Traceback in the trie is also in byFrames (same object)
+ *   a trie node at level k holds the traceback of exactly those k raw frames
+ *   trieNframe === the nframe the trie was built for
  */
 import { Frame, Traceback, UNKNOWN_FILENAME } from './frames.js';
 
@@ -32,6 +45,8 @@ interface CallSite {
   getFileName(): string | null | undefined;
   getLineNumber(): number | null;
   getColumnNumber(): number | null;
+  /** Source offset in the script (V8 >= 9; absent in other engines' emulations). */
+  getPosition?(): number;
   isNative(): boolean;
 }
 
@@ -45,10 +60,22 @@ interface ErrorStatics {
 
 const ErrorCtor = Error as unknown as ErrorStatics;
 
-/** Frames captured beyond nframe at first, for pymem's own frames on top. */
-const INITIAL_EXTRA_DEPTH = 16;
+/** A function on the stack: it and every frame above it are left out of captures. */
+export type CaptureBoundary = (...args: never[]) => unknown;
+
+/**
+ * Frames captured beyond nframe at first: the wrapper method (malloc, free,
+ * track...) that called addTrace. Deeper pymem paths (the runtime calling
+ * the wrapper) grow it once, on their first capture (see capture()).
+ */
+const INITIAL_EXTRA_DEPTH = 1;
 /** Deepest stack ever captured. */
 const MAX_DEPTH = 1024;
+/**
+ * Fallback raw position where a call site has no getPosition():
+ * line * LINE_STRIDE + column, exact below 2^21 lines and 2^32 columns.
+ */
+const LINE_STRIDE = 2 ** 32;
 
 function returnCallSites(_error: Error, sites: CallSite[]): CallSite[] {
   return sites;
@@ -79,20 +106,34 @@ function findPackagesRoot(): string | null {
   return match ? `${match[1]}/` : null;
 }
 
-function captureCallSites(depth: number, below?: unknown): CallSite[] {
+/**
+ * The one object stacks are captured onto, reused so each capture does not
+ * add a property to a fresh object. Its `stack` is reset after each read, so
+ * it keeps no call sites (and no receivers) alive between captures.
+ */
+const holder: { stack?: unknown } = {};
+
+/** V8's call sites of at most `depth` frames below `below` (all frames when it is not on the stack). */
+function captureCallSites(depth: number, below?: CaptureBoundary): CallSite[] {
   const limit = ErrorCtor.stackTraceLimit;
   const prepare = ErrorCtor.prepareStackTrace;
   ErrorCtor.stackTraceLimit = depth;
   ErrorCtor.prepareStackTrace = returnCallSites;
-  const holder: { stack?: unknown } = {};
   try {
     ErrorCtor.captureStackTrace?.(holder, below);
     const sites = holder.stack;
     return Array.isArray(sites) ? (sites as CallSite[]) : [];
   } finally {
+    holder.stack = undefined;
     ErrorCtor.prepareStackTrace = prepare;
     ErrorCtor.stackTraceLimit = limit;
   }
+}
+
+/** A call site's generated position as one number: equal numbers <=> same line and column of the same script. */
+function rawPosition(site: CallSite): number {
+  if (site.getPosition !== undefined) return site.getPosition();
+  return (site.getLineNumber() ?? 0) * LINE_STRIDE + (site.getColumnNumber() ?? 0);
 }
 
 const packagesRoot = findPackagesRoot();
@@ -123,24 +164,48 @@ function classifyFile(name: string): boolean {
 /** One frame line of a formatted stack: `    at fn (file:line:col)` or `    at file:line:col`. */
 const STACK_LINE = /(?:\(|at )([^()]*?):(\d+):(\d+)\)?$/;
 
+/**
+ * A node of the raw-position trie: the path from the root spells the raw
+ * positions of k kept frames, most recent first.
+ *   traceback  the interned Traceback of exactly those k frames, or null
+ *              (no capture has ended here yet)
+ *   next       children by script name, then raw position; null until one exists
+ */
+class RawNode {
+  traceback: Traceback | null = null;
+  next: Map<string, Map<number, RawNode>> | null = null;
+
+  /** The child for one more frame, or null. */
+  child(file: string, position: number): RawNode | null {
+    return this.next?.get(file)?.get(position) ?? null;
+  }
+
+}
+
 /** Captures, filters and interns tracebacks. One per Tracemalloc. */
 export class StackCapture {
-  private readonly byRawKey = new Map<string, Traceback>();
+  private root = new RawNode();
+  /** The nframe the trie was built for (its levels are frame counts). */
+  private trieNframe = 0;
+  private rawNodes = 0;
   private readonly byFrames = new Map<string, Traceback>();
   private readonly frames = new Map<string, Frame>();
-  private depth = INITIAL_EXTRA_DEPTH;
-  /** The kept call sites of the last capture, most recent first (reused). */
+  private extraDepth = INITIAL_EXTRA_DEPTH;
+  /** kept[0 .. keptCount): indices into the last capture's call sites of the kept frames, most recent first (reused, only grows). */
   private readonly kept: number[] = [];
+  private keptCount = 0;
+
+  /** `boundary`: the function that calls capture(); it and the frames above it are never captured. */
+  constructor(private readonly boundary: CaptureBoundary) {}
 
   /** Interned tracebacks (for the memory estimate). */
   get internedCount(): number {
     return this.byFrames.size;
   }
 
-  /** Characters in interned keys and file names (for the memory estimate). */
+  /** Characters in interned frame keys (for the memory estimate). */
   internedChars(): number {
     let chars = 0;
-    for (const key of this.byRawKey.keys()) chars += key.length;
     for (const key of this.byFrames.keys()) chars += key.length;
     return chars;
   }
@@ -149,50 +214,92 @@ export class StackCapture {
     return this.frames.size;
   }
 
+  /** Nodes of the raw-position trie (for the memory estimate). */
+  get rawNodeCount(): number {
+    return this.rawNodes;
+  }
+
   clear(): void {
-    this.byRawKey.clear();
+    this.root = new RawNode();
+    this.rawNodes = 0;
     this.byFrames.clear();
     this.frames.clear();
   }
 
   /** The traceback of the calling user code, at most `nframe` frames. */
   capture(nframe: number): Traceback {
+    if (nframe !== this.trieNframe) {
+      this.clear();
+      this.trieNframe = nframe;
+    }
     for (;;) {
-      const depth = this.depth + nframe;
-      const sites = captureCallSites(depth, CAPTURE_BOUNDARY);
-      const key = this.selectFrames(sites, nframe);
-      if (this.kept.length < nframe && sites.length >= depth && depth < MAX_DEPTH) {
-        this.depth = Math.min(this.depth * 2, MAX_DEPTH);
+      const depth = this.extraDepth + nframe;
+      const sites = captureCallSites(depth, this.boundary);
+      const node = this.selectFrames(sites, nframe);
+      if (this.keptCount < nframe && sites.length >= depth && depth < MAX_DEPTH) {
+        this.extraDepth = Math.min(this.extraDepth * 2, MAX_DEPTH);
         continue;
       }
-      const hit = this.byRawKey.get(key);
-      if (hit !== undefined) return hit;
-      const traceback = this.resolve(sites, depth);
-      this.byRawKey.set(key, traceback);
-      return traceback;
+      if (node !== null && node.traceback !== null) return node.traceback;
+      return this.internPath(sites, depth);
     }
   }
 
-  /** Fill `kept` with the indices of the first nframe user sites; return their raw key. */
-  private selectFrames(sites: CallSite[], nframe: number): string {
+  /**
+   * Fill `kept` with the indices of the first nframe user sites, walking the
+   * trie along them; return the node reached, or null when the path leaves
+   * the trie.
+   */
+  private selectFrames(sites: CallSite[], nframe: number): RawNode | null {
     const kept = this.kept;
-    kept.length = 0;
-    let key = String(nframe);
-    for (let i = 0; i < sites.length && kept.length < nframe; i++) {
+    let count = 0;
+    let node: RawNode | null = this.root;
+    for (let i = 0; i < sites.length && count < nframe; i++) {
       const site = sites[i];
       const file = site.getFileName();
-      if (site.isNative() || isHiddenFile(file)) continue;
-      kept.push(i);
-      key += `\n${file}:${site.getLineNumber()}:${site.getColumnNumber()}`;
+      if (isHiddenFile(file) || site.isNative()) continue;
+      kept[count++] = i;
+      if (node !== null) node = node.child(file!, rawPosition(site));
     }
-    return key;
+    this.keptCount = count;
+    return node;
+  }
+
+  /** Slow path: resolve the kept frames and hang the Traceback on the trie. */
+  private internPath(sites: CallSite[], depth: number): Traceback {
+    const traceback = this.resolve(sites, depth);
+    let node = this.root;
+    for (let k = 0; k < this.keptCount; k++) {
+      const site = sites[this.kept[k]];
+      node = this.childOrNew(node, site.getFileName()!, rawPosition(site));
+    }
+    node.traceback = traceback;
+    return traceback;
+  }
+
+  /** The child of `node` for one more frame, made if missing. */
+  private childOrNew(node: RawNode, file: string, position: number): RawNode {
+    node.next ??= new Map();
+    let byPosition = node.next.get(file);
+    if (byPosition === undefined) {
+      byPosition = new Map();
+      node.next.set(file, byPosition);
+    }
+    let child = byPosition.get(position);
+    if (child === undefined) {
+      child = new RawNode();
+      byPosition.set(position, child);
+      this.rawNodes++;
+    }
+    return child;
   }
 
   /** Slow path: the kept frames, source-mapped through the installed stack formatter. */
   private resolve(sites: CallSite[], depth: number): Traceback {
     const lines = this.formattedLines(depth, sites.length);
     const frames: Frame[] = [];
-    for (const index of this.kept) {
+    for (let k = 0; k < this.keptCount; k++) {
+      const index = this.kept[k];
       frames.push(this.frameAt(sites[index], lines === null ? null : lines[index]));
     }
     if (frames.length === 0) frames.push(this.internFrame(UNKNOWN_FILENAME, 0));
@@ -206,20 +313,20 @@ export class StackCapture {
   /**
    * The same stack as `sites`, formatted by the installed prepareStackTrace,
    * one line per site; null when it cannot be lined up. Both captures cut
-   * the stack at CAPTURE_BOUNDARY (capture() itself), so they start at the
-   * same frame although they are taken from different functions.
+   * the stack at the boundary, so they start at the same frame although
+   * they are taken from different functions.
    */
   private formattedLines(depth: number, count: number): string[] | null {
     const limit = ErrorCtor.stackTraceLimit;
     ErrorCtor.stackTraceLimit = depth;
-    const holder: { stack?: unknown } = {};
+    const formatted: { stack?: unknown } = {};
     try {
-      ErrorCtor.captureStackTrace?.(holder, CAPTURE_BOUNDARY);
+      ErrorCtor.captureStackTrace?.(formatted, this.boundary);
     } finally {
       ErrorCtor.stackTraceLimit = limit;
     }
-    if (typeof holder.stack !== 'string') return null;
-    const lines = holder.stack.split('\n').filter((line) => /^\s+at /.test(line));
+    if (typeof formatted.stack !== 'string') return null;
+    const lines = formatted.stack.split('\n').filter((line) => /^\s+at /.test(line));
     return lines.length === count ? lines : null;
   }
 
@@ -239,7 +346,3 @@ export class StackCapture {
     return frame;
   }
 }
-
-/** Both captures drop every frame above (and including) the call to capture(). */
-// eslint-disable-next-line @typescript-eslint/unbound-method
-const CAPTURE_BOUNDARY = StackCapture.prototype.capture;

@@ -39,6 +39,10 @@ const MAP_ENTRY_BYTES = 24;
 const TRACE_OBJECT_BYTES = 24;
 const TRACEBACK_OBJECT_BYTES = 32;
 const FRAME_OBJECT_BYTES = 20;
+/** A raw-position trie node: header plus 2 fields. */
+const RAW_NODE_OBJECT_BYTES = 20;
+/** A Map with few entries: object plus its smallest hash table (one per trie node at most). */
+const SMALL_MAP_BYTES = 64;
 const ARRAY_SLOT_BYTES = 4;
 /** One-byte strings: header plus one byte per character; two-byte would double it. */
 const STRING_HEADER_BYTES = 16;
@@ -65,7 +69,9 @@ export class Tracemalloc {
   private readonly domains = new Map<number, Map<Ptr, Trace>>();
   private current = 0;
   private peak = 0;
-  private readonly stacks = new StackCapture();
+  /** Captures stop at addTrace: it and the frames above it are never user code. */
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  private readonly stacks = new StackCapture(Tracemalloc.prototype.addTrace);
   private readonly sourceMaps: boolean;
 
   constructor(options: TracemallocOptions = {}) {
@@ -126,9 +132,10 @@ export class Tracemalloc {
 
   /**
    * Estimated bytes tracemalloc's own tables take: per trace a Map entry and
-   * a Trace; per interned traceback its object, frame array and two key
-   * strings; per interned frame its object. An estimate from V8's object
-   * layout (see the constants above), not a measurement.
+   * a Trace; per interned traceback its object, frame array and key string;
+   * per raw-position trie node its object, Map entry and Maps; per interned
+   * frame its object. An estimate from V8's object layout (see the
+   * constants above), not a measurement.
    */
   getTracemallocMemory(): number {
     let traces = 0;
@@ -137,8 +144,9 @@ export class Tracemalloc {
     const tracebacks = s.internedCount;
     return (
       traces * (MAP_ENTRY_BYTES + TRACE_OBJECT_BYTES) +
-      tracebacks * (2 * MAP_ENTRY_BYTES + TRACEBACK_OBJECT_BYTES + 2 * STRING_HEADER_BYTES + this.nframe * ARRAY_SLOT_BYTES) +
+      tracebacks * (MAP_ENTRY_BYTES + TRACEBACK_OBJECT_BYTES + STRING_HEADER_BYTES + this.nframe * ARRAY_SLOT_BYTES) +
       s.internedChars() +
+      s.rawNodeCount * (MAP_ENTRY_BYTES + RAW_NODE_OBJECT_BYTES + SMALL_MAP_BYTES) +
       s.internedFrameCount * (MAP_ENTRY_BYTES + FRAME_OBJECT_BYTES)
     );
   }

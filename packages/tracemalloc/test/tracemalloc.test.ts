@@ -136,6 +136,19 @@ describe('frames', () => {
     expect(tm.getObjectTraceback(obj, head)).toBeNull();
   });
 
+  test('pymem frames deeper than the first capture depth: the depth grows, the user line is found', () => {
+    const tm = createTracemalloc();
+    const rt = new Runtime({ allocator: tm.wrap(createPool()) });
+    const type = rt.registerType({ name: 'leaf', basicSize: 16, flags: 0 });
+    tm.start(1);
+    const objs = [0, 1].map(() => rt.newObject(type)); // @deep-site
+    const tb = tm.getObjectTraceback(objs[0], rt)!;
+    expect(tb.frames.map(String)).toEqual([frameOf('tracemalloc.test.ts', '@deep-site')]);
+    expect(tm.getObjectTraceback(objs[1], rt)).toBe(tb);
+    const p = allocA1(tm.wrap(createPool()), 8);
+    expect(tm.getTraceback(p)!.frames.map(String)).toEqual([frameOf('site-a.ts', '@site-a1')]);
+  });
+
   test('hidden files', () => {
     expect(isHiddenFile('node:internal/foo')).toBe(true);
     expect(isHiddenFile(null)).toBe(true);
