@@ -137,7 +137,7 @@ export class GarbageDisposer {
     const host = this.host;
     const u32 = host.heap.u32;
     for (let p = gcNext(u32, list); p !== list; p = gcNext(u32, p)) {
-      const word = u32[(p + OB_TYPE) >>> 2]!;
+      const word = u32[(p + OB_TYPE) >>> 2];
       if (host.types[word & OB_TYPE_ID_MASK]!.finalize !== null && (word & OB_FLAG_FINALIZED) === 0) return true;
     }
     return false;
