@@ -171,7 +171,7 @@ describe('resolveObjectsOptions', () => {
   it('says in the top-level help that a bare run does all', async () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('With no arguments at all, `all` runs.');
+    expect(r.out).toContain('With no arguments at all, `all --budget 8 --timeout 12` runs.');
     expect(r.out).toMatch(/objects \[options\]/);
     expect(r.out).toMatch(/gc \[options\]/);
   });
