@@ -25,6 +25,14 @@ export const DEFAULTS = {
   runs: 7,
   quickWarmup: 1,
   quickRuns: 3,
+  /**
+   * gc: a run is one collection, over in milliseconds, and V8 needs several
+   * before the collector's loops are optimized (measured: the first dozen
+   * collections of gc_traversal take 1.5-3x the steady-state time):
+   * warm up more, so the figures are steady-state, as CPython's are.
+   */
+  gcWarmup: 20,
+  gcQuickWarmup: 6,
   budgetSeconds: 30,
   timeoutSeconds: 60,
   /** --quick: a slow contender (thing) is cut sooner. */
@@ -170,6 +178,7 @@ export function resolveGcOptions(raw: RawGcOptions): GcOptions {
     strategies: raw.strategies ?? [...DEFAULT_GC_CONTENDERS],
     settings: {
       ...resolveSettings(raw),
+      warmup: parseCount('--warmup', raw.warmup, raw.quick ? DEFAULTS.gcQuickWarmup : DEFAULTS.gcWarmup, 0),
       // The collectors are measured, not the runtime's pointer validation.
       checks: false,
       scale: parseScale(raw.scale),
