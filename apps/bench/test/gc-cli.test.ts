@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  DEFAULTS,
   main,
   probePython,
   PYTHON_ENV,
@@ -98,7 +99,7 @@ describe('pymem-bench gc', () => {
     const results = JSON.parse(readFileSync(json, 'utf8')) as GcBenchResults;
     expect(results.schema).toBe(RESULTS_SCHEMA);
     expect(results.command).toBe('gc');
-    expect(results.settings).toMatchObject({ heap: 'shared', allocator: 'pool', checks: false, scale: SCALE, warmup: 1, runs: 3 });
+    expect(results.settings).toMatchObject({ heap: 'shared', allocator: 'pool', checks: false, scale: SCALE, warmup: DEFAULTS.gcQuickWarmup, runs: 3 });
     expect(results.workloads.map((w) => [w.name, w.collectPhase])).toEqual(WORKLOADS.map((w) => [w, 'collect']));
     expect(results.workloads.map((w) => w.size)).toEqual([10, 100, 1]);
     expect(results.results.map((x) => `${x.workload}/${x.contender}`)).toEqual(WORKLOADS.flatMap((w) => CONTENDERS.map((c) => `${w}/${c}`)));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULTS,
   formatDuration,
   gcHeading,
   machineInfo,
@@ -114,8 +115,8 @@ describe('gc options', () => {
     const o = resolveGcOptions({});
     expect(o.workloads).toEqual(['gc_collect', 'gc_traversal', 'binary_trees']);
     expect(o.strategies).toEqual(['none', 'generational', 'trial-deletion', 'mark-sweep', 'cpython']);
-    expect(o.settings).toMatchObject({ allocator: 'pool', checks: false, scale: 1, warmup: 2, runs: 7, heap: 'shared' });
-    expect(resolveGcOptions({ quick: true, allocator: 'tlsf' }).settings).toMatchObject({ warmup: 1, runs: 3, allocator: 'tlsf' });
+    expect(o.settings).toMatchObject({ allocator: 'pool', checks: false, scale: 1, warmup: DEFAULTS.gcWarmup, runs: 7, heap: 'shared' });
+    expect(resolveGcOptions({ quick: true, allocator: 'tlsf' }).settings).toMatchObject({ warmup: DEFAULTS.gcQuickWarmup, runs: 3, allocator: 'tlsf' });
   });
 
   it.each([
