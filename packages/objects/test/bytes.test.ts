@@ -1,35 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { IndexError, ObjectTypeError, type HeapBackend } from '@pymem/core';
-import { createPool } from '@pymem/pool';
-import { Runtime } from '@pymem/refcount';
+import { IndexError, ObjectTypeError } from '@pymem/core';
 import { assertProperty } from '@pymem/testing';
-import { BYTES_DATA, BYTES_HASH, HASH_NOT_COMPUTED, Objects } from '../src/index.js';
+import { BYTES_DATA, BYTES_HASH, HASH_NOT_COMPUTED } from '../src/index.js';
 import { fixHash, hashBytesRange, xxHash32 } from '../src/hash.js';
-
-const BACKENDS: HeapBackend[] = ['shared', 'arraybuffer', 'wasm'];
-
-function setup(backend: HeapBackend) {
-  const pool = createPool({ backend });
-  const rt = new Runtime({ allocator: pool });
-  const o = new Objects(rt);
-  const baseline = { objects: rt.stats().liveObjects, blocks: pool.stats().allocatedBlocks };
-  const atBaseline = (): void => {
-    expect(rt.stats().liveObjects).toBe(baseline.objects);
-    expect(pool.stats().allocatedBlocks).toBe(baseline.blocks);
-  };
-  const snapshot = () => ({ bytes: rt.heap.u8.slice(), live: rt.stats().liveObjects, blocks: pool.stats().allocatedBlocks });
-  const unchangedSince = (before: ReturnType<typeof snapshot>): void => {
-    const after = snapshot();
-    expect(after.live).toBe(before.live);
-    expect(after.blocks).toBe(before.blocks);
-    expect(after.bytes.length).toBe(before.bytes.length);
-    let diff = -1;
-    for (let i = 0; i < after.bytes.length && diff < 0; i++) if (after.bytes[i] !== before.bytes[i]) diff = i;
-    expect(diff).toBe(-1);
-  };
-  return { pool, rt, o, atBaseline, snapshot, unchangedSince };
-}
+import { BACKENDS, setup } from './scalar-setup.js';
 
 // ----------------------------------------------------------- reference model
 

@@ -1,25 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ObjectTypeError, type HeapBackend } from '@pymem/core';
-import { createPool } from '@pymem/pool';
-import { Runtime } from '@pymem/refcount';
+import { ObjectTypeError } from '@pymem/core';
 import { assertProperty } from '@pymem/testing';
-import { FLOAT_VALUE, Objects } from '../src/index.js';
+import { FLOAT_VALUE } from '../src/index.js';
 import { HASH_INF, HASH_MODULUS, hashDouble } from '../src/hash.js';
-
-const BACKENDS: HeapBackend[] = ['shared', 'arraybuffer', 'wasm'];
-
-function setup(backend: HeapBackend) {
-  const pool = createPool({ backend });
-  const rt = new Runtime({ allocator: pool });
-  const o = new Objects(rt);
-  const baseline = { objects: rt.stats().liveObjects, blocks: pool.stats().allocatedBlocks };
-  const atBaseline = (): void => {
-    expect(rt.stats().liveObjects).toBe(baseline.objects);
-    expect(pool.stats().allocatedBlocks).toBe(baseline.blocks);
-  };
-  return { pool, rt, o, atBaseline };
-}
+import { BACKENDS, setup } from './scalar-setup.js';
 
 // ----------------------------------------------------------- reference model
 

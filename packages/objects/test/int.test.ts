@@ -1,39 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ObjectTypeError, type HeapBackend, type Ptr } from '@pymem/core';
-import { createPool } from '@pymem/pool';
-import { Runtime } from '@pymem/refcount';
+import { ObjectTypeError, type Ptr } from '@pymem/core';
 import { assertProperty } from '@pymem/testing';
-import { INT_DIGITS, INT_SIZE, Objects } from '../src/index.js';
+import { INT_DIGITS, INT_SIZE } from '../src/index.js';
 import { hashDouble } from '../src/hash.js';
-
-const BACKENDS: HeapBackend[] = ['shared', 'arraybuffer', 'wasm'];
-
-function setup(backend: HeapBackend) {
-  const pool = createPool({ backend });
-  const rt = new Runtime({ allocator: pool });
-  const o = new Objects(rt);
-  const baseline = { objects: rt.stats().liveObjects, blocks: pool.stats().allocatedBlocks };
-  const atBaseline = (): void => {
-    expect(rt.stats().liveObjects).toBe(baseline.objects);
-    expect(pool.stats().allocatedBlocks).toBe(baseline.blocks);
-  };
-  /** A copy of every heap byte plus the counters, to prove a failed call changed nothing. */
-  const snapshot = () => ({ bytes: rt.heap.u8.slice(), live: rt.stats().liveObjects, blocks: pool.stats().allocatedBlocks });
-  const unchangedSince = (before: ReturnType<typeof snapshot>): void => {
-    const after = snapshot();
-    expect(after.live).toBe(before.live);
-    expect(after.blocks).toBe(before.blocks);
-    expect(after.bytes.length).toBe(before.bytes.length);
-    expect(firstDifference(before.bytes, after.bytes)).toBe(-1);
-  };
-  return { pool, rt, o, atBaseline, snapshot, unchangedSince };
-}
-
-function firstDifference(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
+import { BACKENDS, setup } from './scalar-setup.js';
 
 // ----------------------------------------------------------- reference model
 

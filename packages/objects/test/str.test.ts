@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { InvalidSizeError, ObjectTypeError, OutOfMemoryError, type HeapBackend } from '@pymem/core';
+import { InvalidSizeError, ObjectTypeError, OutOfMemoryError } from '@pymem/core';
 import { createPool } from '@pymem/pool';
 import { createTlsf } from '@pymem/tlsf';
 import { Runtime } from '@pymem/refcount';
@@ -8,30 +8,7 @@ import { assertProperty } from '@pymem/testing';
 import { HASH_NOT_COMPUTED, Objects, STR_DATA, STR_HASH } from '../src/index.js';
 import { hashBytesRange } from '../src/hash.js';
 import { DECODE_LOOP_MAX_BYTES, ENCODE_INTO_MIN_UNITS } from '../src/str.js';
-
-const BACKENDS: HeapBackend[] = ['shared', 'arraybuffer', 'wasm'];
-
-function setup(backend: HeapBackend) {
-  const pool = createPool({ backend });
-  const rt = new Runtime({ allocator: pool });
-  const o = new Objects(rt);
-  const baseline = { objects: rt.stats().liveObjects, blocks: pool.stats().allocatedBlocks };
-  const atBaseline = (): void => {
-    expect(rt.stats().liveObjects).toBe(baseline.objects);
-    expect(pool.stats().allocatedBlocks).toBe(baseline.blocks);
-  };
-  const snapshot = () => ({ bytes: rt.heap.u8.slice(), live: rt.stats().liveObjects, blocks: pool.stats().allocatedBlocks });
-  const unchangedSince = (before: ReturnType<typeof snapshot>): void => {
-    const after = snapshot();
-    expect(after.live).toBe(before.live);
-    expect(after.blocks).toBe(before.blocks);
-    expect(after.bytes.length).toBe(before.bytes.length);
-    let diff = -1;
-    for (let i = 0; i < after.bytes.length && diff < 0; i++) if (after.bytes[i] !== before.bytes[i]) diff = i;
-    expect(diff).toBe(-1);
-  };
-  return { pool, rt, o, atBaseline, snapshot, unchangedSince };
-}
+import { BACKENDS, setup } from './scalar-setup.js';
 
 // ----------------------------------------------------------- reference model
 
