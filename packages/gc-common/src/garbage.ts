@@ -76,7 +76,8 @@ export class GarbageDisposer {
       this.handleResurrected(unreachable, old);
       garbage = this.stillUnreachable;
     }
-    const collected = listSize(this.host.heap.u32, garbage);
+    // Without a finalizer nothing can have resurrected: the count stands.
+    const collected = garbage === unreachable ? before : listSize(this.host.heap.u32, garbage);
     const resurrected = before - collected;
     this.deleteGarbage(garbage, old, options);
     return { collected: collected + freedWeakrefs, resurrected };

@@ -34,8 +34,6 @@
 import {
   HeapCorruptionError,
   KeyError,
-  OB_TYPE,
-  OB_TYPE_ID_MASK,
   TypeFlags,
   formatPtr,
   type ObjectContext,
@@ -142,7 +140,8 @@ export class DictOps {
     const rt = this.o.rt;
     const hash = hashObject(this.o, key);
     rt.incref(value);
-    this.maintainTracking(d, key, value);
+    this.o.maintainTracking(d, key);
+    this.o.maintainTracking(d, value);
     let keys = rt.heap.u32[(d + DICT_KEYS) >>> 2];
     if (keys !== 0) {
       const slot = findSlot(this.o, keys, key, hash);
@@ -211,7 +210,7 @@ export class DictOps {
     const slot = this.findName(d, name);
     if (slot >= 0) {
       rt.incref(value);
-      this.maintainTracking(d, 0, value);
+      this.o.maintainTracking(d, value);
       return this.replaceValue(rt.heap.u32[(d + DICT_KEYS) >>> 2], slot, value);
     }
     const key = this.o.str.new(name);
@@ -349,27 +348,6 @@ export class DictOps {
   // ---------------------------------------------------------- type slots
 
   /** Drop every key and value (in entry order) and free the keys block. */
-  /**
-   * CPython's MAINTAIN_TRACKING: a collector may have untracked this dict
-   * while it held only atomic objects (UNTRACK_WHEN_ATOMIC); storing an
-   * object that may be part of a cycle makes it tracked again, or a cycle
-   * through the dict would never be found.
-   */
-  private maintainTracking(d: Ptr, key: Ptr, value: Ptr): void {
-    if (!this.mayBeTracked(key) && !this.mayBeTracked(value)) return;
-    const gc = this.o.rt.gc;
-    if (!gc.isTracked(d)) gc.track(d);
-  }
-
-  /** _PyObject_GC_MAY_BE_TRACKED: a GC object, and for a tuple, a tracked one (an untracked tuple stays atomic). */
-  private mayBeTracked(p: Ptr): boolean {
-    if (p === 0) return false;
-    const rt = this.o.rt;
-    const typeId = rt.heap.u32[(p + OB_TYPE) >>> 2] & OB_TYPE_ID_MASK;
-    if (rt.types[typeId]!.headSize === 0) return false;
-    return typeId !== this.o.tuple.type || rt.gc.isTracked(p);
-  }
-
   private deallocSlot(ctx: ObjectContext, d: Ptr): void {
     const keys = ctx.heap.u32[(d + DICT_KEYS) >>> 2];
     if (keys !== 0) this.releaseKeys(ctx, keys);

@@ -13,7 +13,7 @@
  * - an operation on an object of the wrong type throws ObjectTypeError
  *   before changing anything.
  */
-import { ObjectTypeError, TypeFlags, formatPtr, type Ptr } from '@pymem/core';
+import { OB_TYPE, OB_TYPE_ID_MASK, ObjectTypeError, TypeFlags, formatPtr, type Ptr } from '@pymem/core';
 import type { Runtime } from '@pymem/refcount';
 import { BytesOps } from './bytes.js';
 import { convertFromJS, convertToJS, type FromJSOptions, type JSValue } from './convert.js';
@@ -87,6 +87,28 @@ export class Objects {
   /** A new object graph from a JS value; returns a new reference. */
   fromJS(value: unknown, options?: FromJSOptions): Ptr {
     return convertFromJS(this, value, options);
+  }
+
+  /**
+   * CPython's MAINTAIN_TRACKING: a collector may untrack a container whose
+   * contents were all atomic (UNTRACK_WHEN_ATOMIC: tuples, dicts); storing
+   * `child` in it, when `child` may be part of a cycle, makes it tracked
+   * again, or a cycle through it would never be found. NULL children are
+   * ignored.
+   */
+  maintainTracking(container: Ptr, child: Ptr): void {
+    if (!this.mayBeTracked(child)) return;
+    const gc = this.rt.gc;
+    if (!gc.isTracked(container)) gc.track(container);
+  }
+
+  /** _PyObject_GC_MAY_BE_TRACKED: a GC object, and for a tuple a tracked one (an untracked tuple stays atomic). */
+  private mayBeTracked(p: Ptr): boolean {
+    if (p === 0) return false;
+    const rt = this.rt;
+    const typeId = rt.heap.u32[(p + OB_TYPE) >>> 2] & OB_TYPE_ID_MASK;
+    if (rt.types[typeId]!.headSize === 0) return false;
+    return typeId !== this.tuple.type || rt.gc.isTracked(p);
   }
 
   /** Throw ObjectTypeError unless `obj` is of type `typeId`; `what` names the operation. */

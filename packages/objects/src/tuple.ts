@@ -30,7 +30,7 @@
  * Hash: CPython 3.8+'s tuple hash (an xxHash-style lane per item), in 32-bit
  * lanes: see `hash`.
  */
-import { IndexError, OB_TYPE, OB_TYPE_ID_MASK, ObjectTypeError, TypeFlags, formatPtr, type ObjectContext, type Ptr, type VisitProc } from '@pymem/core';
+import { IndexError, ObjectTypeError, TypeFlags, formatPtr, type ObjectContext, type Ptr, type VisitProc } from '@pymem/core';
 import { hashObject, objectsEqual } from './keys.js';
 import { TUPLE_BASIC_SIZE, TUPLE_ITEMS, TUPLE_SIZE, WORD } from './layout.js';
 import type { Objects } from './objects.js';
@@ -122,23 +122,12 @@ export class TupleOps {
     const slot = ((t + TUPLE_ITEMS) >>> WORD_SHIFT) + i;
     if (u32[slot] !== 0) throw new ObjectTypeError(t, `tuple.setInitial: slot ${i} of ${formatPtr(t)} is already filled`);
     u32[slot] = item;
-    this.maintainTracking(t, item);
+    // A tuple still being filled looks atomic to a collector; track it again
+    // if the item may be part of a cycle (CPython refuses to untrack tuples
+    // with NULL items instead; traverse cannot show those).
+    this.o.maintainTracking(t, item);
   }
 
-  /**
-   * A collector may untrack a tuple whose traverse shows only atomic items
-   * (UNTRACK_WHEN_ATOMIC), and a tuple still being filled shows only the
-   * items set so far: storing one that may be part of a cycle makes the
-   * tuple tracked again (CPython instead refuses to untrack a tuple with
-   * NULL items; traverse cannot show those).
-   */
-  private maintainTracking(t: Ptr, item: Ptr): void {
-    const rt = this.o.rt;
-    const typeId = rt.heap.u32[(item + OB_TYPE) >>> 2] & OB_TYPE_ID_MASK;
-    if (rt.types[typeId]!.headSize === 0) return;
-    if (typeId === this.type && !rt.gc.isTracked(item)) return;
-    if (!rt.gc.isTracked(t)) rt.gc.track(t);
-  }
 
   // --------------------------------------------------------------- access
 

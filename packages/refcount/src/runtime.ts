@@ -183,7 +183,7 @@ export class Runtime implements GcHost {
     const head = type.headSize;
     const size = head + type.basicSize + extraBytes;
     const block = this.allocator.malloc(size);
-    zeroWords(this.heap, block, size);
+    zeroBytes(this.heap, block, size);
     const ptr = block + head;
     const u32 = this.heap.u32;
     this.heap.i32[(ptr + OB_REFCNT) >>> 2] = 1;
@@ -555,7 +555,7 @@ function isPlausiblePointer(ptr: number, heapBytes: number): boolean {
  * block's usable size is the allocator's business, and a debug allocator
  * guards the bytes right after the requested ones).
  */
-function zeroWords(heap: Heap, block: number, size: number): void {
+function zeroBytes(heap: Heap, block: number, size: number): void {
   const words = size >>> 2;
   if (words > ZERO_LOOP_MAX_WORDS) {
     heap.u8.fill(0, block, block + size);
